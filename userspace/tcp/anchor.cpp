@@ -1,0 +1,1 @@
+int xtcp_tcp_anchor_ = 0;

@@ -1,0 +1,1 @@
+int xtcp_wire_anchor_ = 0;
