@@ -1,0 +1,270 @@
+// One TCP connection, sans-IO (STYLE.md 1-6): fed (segment, now), asked
+// (now) -> segment to send and poll_at() -> next deadline. It never reads a
+// clock or makes a syscall; the ISN and all time come from the caller.
+//
+// Implements RFC 9293 (all eleven states, simultaneous open and close,
+// half-close, TIME_WAIT), RFC 7323 (window scale, timestamps, PAWS), RFC 2018
+// SACK, RFC 6298 RTO with Karn's rule, RFC 5681 fast retransmit with RFC 6675
+// SACK recovery or RFC 6582 NewReno, RFC 5961 hardening, delayed ACKs,
+// Nagle, SWS avoidance, zero-window probing and keepalive.
+//
+// Usage (the daemon or a test):
+//   auto c = Connection::connect(cfg, tuple, isn, now);
+//   loop: c->on_segment(seg, now) for each arriving segment;
+//         while (c->poll_transmit(now, out)) emit(out);
+//         sleep until c->poll_at().
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+
+#include "tcp/byte_spans.h"
+#include "tcp/config.h"
+#include "tcp/congestion/congestion_control.h"
+#include "tcp/four_tuple.h"
+#include "tcp/out_segment.h"
+#include "tcp/recv_buffer.h"
+#include "tcp/rtt_estimator.h"
+#include "tcp/sack_scoreboard.h"
+#include "tcp/send_buffer.h"
+#include "tcp/state.h"
+#include "tcp/tcp_info.h"
+#include "tcp/time.h"
+#include "tcp/timer.h"
+#include "wire/seq.h"
+#include "wire/tcp_repr.h"
+
+namespace xtcp::tcp {
+
+// Caller-provided ring memory (e.g. shared with the app). Empty spans mean
+// "allocate config.rx_buffer_size / tx_buffer_size bytes".
+struct BufferMemory {
+  std::span<uint8_t> rx;
+  std::span<uint8_t> tx;
+};
+
+class Connection {
+ public:
+  // Called on every state change (old => new). No tracing by default.
+  using TraceHook = std::function<void(const Connection&, State from, State to)>;
+
+  // Active open (RFC 9293 3.10.1): the connection starts in SYN-SENT and its
+  // first poll_transmit() yields the SYN.
+  static std::unique_ptr<Connection> connect(const TcpConfig& config, const FourTuple& tuple,
+                                             wire::SeqNumber isn, Instant now,
+                                             BufferMemory mem = {});
+  // Passive open (used by Listener): `syn` arrived for a LISTEN socket
+  // (RFC 9293 3.10.7.2); the connection starts in SYN-RECEIVED and its first
+  // poll_transmit() yields the SYN-ACK.
+  static std::unique_ptr<Connection> accept_syn(const TcpConfig& config, const FourTuple& tuple,
+                                                const wire::TcpRepr& syn, wire::SeqNumber isn,
+                                                Instant now, BufferMemory mem = {});
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // ---- input ----
+  // A segment for this connection's four-tuple (checksum already verified).
+  void on_segment(const wire::TcpRepr& seg, Instant now);
+
+  // ---- output ----
+  // Fills `out` with the next segment to send and returns true, or returns
+  // false when nothing is due now. Call until false. Timers that expired by
+  // `now` are handled here.
+  bool poll_transmit(Instant now, OutSegment& out);
+  // The next instant poll_transmit() has work: a past/current instant when a
+  // segment is ready now, Instant::never() when nothing is pending.
+  Instant poll_at() const;
+  // True when poll_transmit(now) would produce a segment (the daemon's dirty
+  // list test).
+  bool wants_transmit(Instant now) const { return poll_at() <= now; }
+
+  // ---- app: sending ----
+  // Copies as much of `data` as fits; returns bytes queued (0 when the
+  // buffer is full or sending is no longer allowed).
+  size_t send(std::span<const uint8_t> data);
+  // Zero-copy: write into writable() (empty when sending is not allowed),
+  // then commit(n).
+  ByteSpans writable();
+  size_t commit(size_t n);
+  // Half-close: FIN after the queued data (RFC 9293 3.10.4).
+  void shutdown_write();
+  // close(): shutdown_write(); reading stays possible until the peer's FIN.
+  void close();
+  // abort(): RST now, drop all data, go to CLOSED (RFC 9293 3.10.5).
+  void abort();
+
+  // ---- app: receiving ----
+  size_t recv(std::span<uint8_t> out);
+  ConstByteSpans readable() const { return rx_.readable(); }
+  void consume(size_t n);
+
+  // ---- options ----
+  void set_no_delay(bool on) { cfg_.no_delay = on; }
+  void set_keepalive(bool on, Duration idle, Duration interval, uint8_t count);
+  void set_trace(TraceHook hook) { trace_ = std::move(hook); }
+
+  // ---- readiness and info ----
+  State state() const { return state_; }
+  const FourTuple& tuple() const { return tuple_; }
+  // Bytes to read, or the peer closed (recv then returns 0), or an error.
+  bool can_read() const;
+  // Room in the send buffer in a state that allows sending.
+  bool can_write() const;
+  bool peer_closed() const { return fin_received_; }
+  TcpError error() const { return error_; }
+  TcpInfo info() const;
+  size_t send_queue_len() const { return tx_.size(); }
+  size_t recv_queue_len() const { return rx_.readable_len(); }
+
+ private:
+  Connection(const TcpConfig& config, const FourTuple& tuple, wire::SeqNumber isn, Instant now,
+             BufferMemory mem);
+
+  // The one door for state changes (STYLE.md 2).
+  void set_state(State next);
+  void enter_closed(TcpError why);
+  void enter_time_wait(Instant now);
+
+  // Input, RFC 9293 3.10.7 (connection_input.cpp).
+  void on_syn_sent(const wire::TcpRepr& seg, Instant now);
+  void on_synchronized(const wire::TcpRepr& seg, Instant now);
+  bool acceptable(const wire::TcpRepr& seg) const;
+  bool check_rst(const wire::TcpRepr& seg, Instant now);
+  bool check_paws(const wire::TcpRepr& seg, Instant now);
+  bool check_ack(const wire::TcpRepr& seg, Instant now);
+  void process_text(const wire::TcpRepr& seg, Instant now);
+  void process_fin(const wire::TcpRepr& seg, Instant now);
+  void challenge_ack(Instant now);
+  void update_ts_recent(const wire::TcpRepr& seg, Instant now);
+  void note_recent_sack(wire::SeqNumber seq);
+
+  // ACK processing and loss recovery (connection_ack.cpp).
+  void on_new_ack(const wire::TcpRepr& seg, Instant now);
+  void update_send_window(const wire::TcpRepr& seg);
+  void take_rtt_sample(const wire::TcpRepr& seg, wire::SeqNumber acked_to, Instant now);
+  void on_dup_ack(const wire::TcpRepr& seg, Instant now);
+  uint32_t process_sack(const wire::TcpRepr& seg);
+  void enter_recovery(Instant now);
+  bool sack_loss_detected() const;
+  uint32_t pipe() const;
+  void arm_retransmit(Instant now);
+
+  // Output (connection_output.cpp).
+  bool emit_control(Instant now, OutSegment& out);
+  bool emit_data(Instant now, OutSegment& out);
+  bool next_retransmission(wire::SeqNumber* seq, uint32_t* len) const;
+  uint32_t sendable_new_bytes(Instant now) const;
+  bool nagle_allows(uint32_t len, uint32_t unsent) const;
+  void fill_header(OutSegment& out, wire::SeqNumber seq, uint8_t flags, Instant now);
+  void fill_syn_options(wire::TcpOptions& o) const;
+  void fill_sack_blocks(wire::TcpOptions& o) const;
+  uint16_t window_field();
+  uint32_t receive_window() const;
+  void after_send(Instant now, wire::SeqNumber seq, uint32_t seg_len, bool is_rtx);
+  bool fin_ready() const;
+  uint32_t unsent_bytes() const;
+
+  // Timers (connection_timers.cpp).
+  void on_timers(Instant now);
+  void on_retransmit_timeout(Instant now);
+  void on_persist_timeout(Instant now);
+  void on_keepalive_timeout(Instant now);
+  void reset_idle_timer(Instant now);
+  bool ack_due(Instant now) const;
+  void schedule_ack(Instant now, bool immediate);
+  void autotune_window(Instant now);
+
+  // Options negotiation (options.cpp).
+  void negotiate(const wire::TcpRepr& syn);
+  uint32_t tsval(Instant now) const;
+
+  struct SendSeq {
+    wire::SeqNumber una, nxt, max;  // max: highest sequence sent + 1
+    wire::SeqNumber wl1, wl2, iss;
+    uint32_t wnd = 0;      // scaled peer window
+    uint32_t max_wnd = 0;  // largest window seen (RFC 5961 5.2)
+    uint8_t wscale = 0;    // shift applied to the peer's window field
+  };
+  struct RecvSeq {
+    wire::SeqNumber nxt, irs;
+    uint32_t wnd = 0;          // last advertised, scaled
+    wire::SeqNumber adv_edge;  // rcv.nxt + rcv.wnd last advertised: never shrinks
+    uint8_t wscale = 0;        // shift applied to our window field
+  };
+
+  TcpConfig cfg_;
+  FourTuple tuple_;
+  State state_ = State::kClosed;
+  TcpError error_ = TcpError::kNone;
+  TraceHook trace_;
+
+  SendSeq snd_;
+  RecvSeq rcv_;
+  SendBuffer tx_;
+  RecvBuffer rx_;
+  std::unique_ptr<CongestionControl> cc_;
+  RttEstimator rtt_;
+  Timer timer_ = timer::Idle{};
+  Instant ack_deadline_ = Instant::never();
+  Instant last_now_;
+  Instant last_send_;  // last time data was sent (idle restart, RFC 5681 4.1)
+  Instant last_recv_;  // last segment from the peer (keepalive)
+  Instant first_rto_at_ = Instant::never();  // user_timeout reference
+
+  // What the app asked for and what the peer told us.
+  bool fin_queued_ = false;    // shutdown_write(): FIN after queued data
+  bool fin_received_ = false;  // peer's FIN accepted (rcv.nxt covers it)
+  bool rst_pending_ = false;   // abort(): a RST is owed
+  wire::SeqNumber rst_seq_;
+
+  // ACK generation.
+  bool ack_now_ = false;
+  bool probe_now_ = false;  // zero-window or keepalive probe owed
+  uint16_t quick_acks_ = 0;
+  uint16_t unacked_full_segs_ = 0;
+  Instant challenge_epoch_;
+  uint32_t challenge_count_ = 0;
+
+  // Negotiated options.
+  uint16_t snd_mss_ = kDefaultPeerMss;
+  bool sack_ok_ = false;
+  bool ts_ok_ = false;
+  bool wscale_ok_ = false;
+  uint32_t ts_recent_ = 0;
+  Instant ts_recent_age_;
+  uint32_t ts_offset_ = 0;
+  wire::SeqNumber last_ack_sent_;
+
+  // RTT timing without timestamps: one segment per window (Karn's rule).
+  bool rtt_timing_ = false;
+  wire::SeqNumber rtt_seq_;
+  Instant rtt_sent_at_;
+
+  // Retransmission and recovery.
+  uint8_t retries_ = 0;
+  uint8_t dupacks_ = 0;
+  bool in_recovery_ = false;
+  wire::SeqNumber recover_;   // RFC 6582 / RFC 6675 recovery point
+  wire::SeqNumber high_rxt_;  // RFC 6675 HighRxt
+  bool rtx_una_ = false;      // NewReno: retransmit the segment at snd.una
+  SackScoreboard scoreboard_;
+
+  // Receiver SACK blocks, most recent first (RFC 2018 4).
+  std::array<wire::SeqNumber, 4> recent_sack_{};
+  uint8_t recent_sack_count_ = 0;
+
+  // Receive-window auto-tuning (bounded by the config).
+  uint32_t rcv_wnd_limit_ = 0;
+  Instant tune_epoch_;
+  uint64_t tune_bytes_ = 0;
+
+  TcpInfo stats_;
+};
+
+}  // namespace xtcp::tcp

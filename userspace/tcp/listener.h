@@ -1,0 +1,88 @@
+// Passive open (RFC 9293 3.10.7.2): a LISTEN socket on one local port.
+// SYNs create SYN-RECEIVED connections in a bounded SYN queue; when the
+// handshake completes the connection moves to a bounded accept queue, from
+// which accept() hands it to the caller. Segments for tuples in either queue
+// go to their connection, so the caller routes to the Listener every segment
+// for the port that matches no accepted connection.
+//
+// Overflow: a SYN arriving while the SYN queue is full, or while the accept
+// queue is full, is dropped silently (the peer's SYN retransmission retries
+// later, Linux's behaviour without SYN cookies). A handshake that completes
+// while the accept queue is full stays in the SYN queue and is retried on
+// the peer's next ACK.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tcp/config.h"
+#include "tcp/connection.h"
+#include "tcp/four_tuple.h"
+#include "tcp/out_segment.h"
+#include "tcp/time.h"
+#include "wire/tcp_repr.h"
+
+namespace xtcp::tcp {
+
+// Where ISNs come from (e.g. an IsnGenerator, RFC 6528); deterministic in tests.
+using IsnSource = std::function<wire::SeqNumber(const FourTuple&, Instant)>;
+
+inline constexpr uint32_t kDefaultSynBacklog = 128;
+inline constexpr uint32_t kDefaultAcceptBacklog = 128;
+
+struct ListenerStats {
+  uint64_t syns_received = 0;
+  uint64_t syn_queue_overflows = 0;
+  uint64_t accept_queue_overflows = 0;
+  uint64_t resets_sent = 0;
+};
+
+class Listener {
+ public:
+  Listener(const TcpConfig& config, uint16_t local_port, IsnSource isn,
+           uint32_t syn_backlog = kDefaultSynBacklog,
+           uint32_t accept_backlog = kDefaultAcceptBacklog);
+  ~Listener();
+
+  // A segment to our port for `tuple` (local = us) that matches no accepted
+  // connection.
+  void on_segment(const FourTuple& tuple, const wire::TcpRepr& seg, Instant now);
+  // Next segment to send (SYN-ACKs, their retransmissions, RSTs, ACKs of
+  // queued connections); `tuple` says for which connection.
+  bool poll_transmit(Instant now, FourTuple& tuple, OutSegment& out);
+  Instant poll_at() const;
+
+  // The oldest established connection, or nullptr.
+  std::unique_ptr<Connection> accept();
+  // A queued (SYN or accept queue) connection for tuple, or nullptr.
+  Connection* find(const FourTuple& tuple);
+
+  uint16_t port() const { return port_; }
+  size_t syn_queue_len() const { return syn_queue_.size(); }
+  size_t accept_queue_len() const { return accept_queue_.size(); }
+  const ListenerStats& stats() const { return stats_; }
+
+ private:
+  void promote_established();
+  void queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg);
+
+  TcpConfig cfg_;
+  uint16_t port_;
+  IsnSource isn_;
+  uint32_t syn_backlog_;
+  uint32_t accept_backlog_;
+  std::vector<std::unique_ptr<Connection>> syn_queue_;
+  std::deque<std::unique_ptr<Connection>> accept_queue_;
+  struct PendingReset {
+    FourTuple tuple;
+    wire::TcpRepr rst;
+  };
+  std::deque<PendingReset> resets_;  // bounded by kMaxPendingResets
+  ListenerStats stats_;
+};
+
+}  // namespace xtcp::tcp
