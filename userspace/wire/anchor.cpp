@@ -1,1 +1,0 @@
-int xtcp_wire_anchor_ = 0;
