@@ -10,7 +10,7 @@ packages=(
   clang llvm libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool xdp-tools
   # tests
   catch2 iproute2 iputils-ping ethtool procps util-linux coreutils
-  socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind
+  socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind shellcheck
   # benchmarks
   iperf3 sockperf
 )
