@@ -38,7 +38,7 @@ class Umem {
   // Raw ring verbs (no accounting; use the pool transitions yourself, or the
   // helpers below which do both).
   uint32_t fill_reserve(uint32_t n, uint32_t* idx) { return xsk_ring_prod__reserve(&fill_, n, idx); }
-  uint64_t* fill_addr(uint32_t idx) { return xsk_ring_prod__fill_addr(&fill_, idx); }
+  __u64* fill_addr(uint32_t idx) { return xsk_ring_prod__fill_addr(&fill_, idx); }
   void fill_submit(uint32_t n) { xsk_ring_prod__submit(&fill_, n); }
   bool needs_fill_wakeup() const { return xsk_ring_prod__needs_wakeup(&fill_) != 0; }
   uint32_t comp_peek(uint32_t n, uint32_t* idx) { return xsk_ring_cons__peek(&comp_, n, idx); }

@@ -60,7 +60,7 @@ class XskSocket {
   const xdp_desc* rx_desc(uint32_t idx) const { return xsk_ring_cons__rx_desc(&rx_, idx); }
   void rx_release(uint32_t n) { xsk_ring_cons__release(&rx_, n); }
   uint32_t fill_reserve(uint32_t n, uint32_t* idx) { return umem_->fill_reserve(n, idx); }
-  uint64_t* fill_addr(uint32_t idx) { return umem_->fill_addr(idx); }
+  __u64* fill_addr(uint32_t idx) { return umem_->fill_addr(idx); }
   void fill_submit(uint32_t n) { umem_->fill_submit(n); }
   uint32_t tx_reserve(uint32_t n, uint32_t* idx) { return xsk_ring_prod__reserve(&tx_, n, idx); }
   xdp_desc* tx_desc(uint32_t idx) { return xsk_ring_prod__tx_desc(&tx_, idx); }

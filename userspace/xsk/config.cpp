@@ -1,0 +1,54 @@
+#include "xsk/config.h"
+
+namespace xtcp::xsk {
+
+namespace {
+
+bool is_pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// Room a frame must keep after the headroom: an Ethernet frame of MTU 1500.
+constexpr uint32_t kMinPayloadRoom = 1514;
+
+}  // namespace
+
+const char* bind_mode_name(BindMode m) {
+  switch (m) {
+    case BindMode::kAuto: return "auto";
+    case BindMode::kZeroCopy: return "zerocopy";
+    case BindMode::kCopy: return "copy";
+  }
+  return "?";
+}
+
+bool parse_bind_mode(const std::string& s, BindMode* out) {
+  if (s == "auto") *out = BindMode::kAuto;
+  else if (s == "zerocopy") *out = BindMode::kZeroCopy;
+  else if (s == "copy") *out = BindMode::kCopy;
+  else return false;
+  return true;
+}
+
+Status validate(const XskConfig& c) {
+  auto bad = [](std::string s) { return Status(Error{-EINVAL, std::move(s)}); };
+  // Aligned-mode UMEM chunks are 2048 or 4096 bytes (kernel xdp_umem_reg).
+  if (c.frame_size != 2048 && c.frame_size != 4096)
+    return bad("frame_size " + std::to_string(c.frame_size) + " is invalid; use 2048 or 4096.");
+  if (c.frame_count == 0 || c.frame_count > XskConfig::kMaxFrameCount)
+    return bad("frame_count " + std::to_string(c.frame_count) + " is invalid; use 1.." +
+               std::to_string(XskConfig::kMaxFrameCount) + ".");
+  const struct {
+    const char* name;
+    uint32_t v;
+  } rings[] = {{"fill_size", c.fill_size}, {"comp_size", c.comp_size},
+               {"rx_size", c.rx_size}, {"tx_size", c.tx_size}};
+  for (const auto& r : rings)
+    if (!is_pow2(r.v))
+      return bad(std::string(r.name) + " " + std::to_string(r.v) +
+                 " is invalid; ring sizes must be non-zero powers of two.");
+  if (c.frame_headroom + kMinPayloadRoom > c.frame_size)
+    return bad("frame_headroom " + std::to_string(c.frame_headroom) +
+               " leaves no room for a 1514-byte frame; lower it or use 4096-byte frames.");
+  return Status::success();
+}
+
+}  // namespace xtcp::xsk
