@@ -37,10 +37,12 @@ done
   die "prefix '$prefix' must be letters, digits or '_'"
 (( ${#prefix} <= 12 )) ||
   die "prefix '$prefix' is ${#prefix} chars; use at most 12 so interface names fit in 15"
-[[ "$queues" =~ ^[0-9]+$ ]] && (( queues >= 1 && queues <= 64 )) ||
+if ! [[ "$queues" =~ ^[0-9]+$ ]] || (( queues < 1 || queues > 64 )); then
   die "--queues must be 1..64, got '$queues'"
-[[ "$mtu" =~ ^[0-9]+$ ]] && (( mtu >= 1280 && mtu <= 65535 )) ||
+fi
+if ! [[ "$mtu" =~ ^[0-9]+$ ]] || (( mtu < 1280 || mtu > 65535 )); then
   die "--mtu must be 1280..65535 (IPv6 needs 1280), got '$mtu'"
+fi
 (( EUID == 0 )) || die "must run as root (creates namespaces and veths)"
 
 peer_ns=$prefix-peer

@@ -5,7 +5,7 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 jobs=${XTCP_TEST_JOBS:-2}
 start=$(date +%s)
 steps=()
@@ -13,7 +13,8 @@ steps=()
 step() {   # step NAME CMD...: run, record the outcome, stop on failure
   local name=$1; shift
   echo "==> $name: $*"
-  local t0=$(date +%s)
+  local t0
+  t0=$(date +%s)
   if "$@"; then
     steps+=("ok    $name ($(( $(date +%s) - t0 ))s)")
   else
