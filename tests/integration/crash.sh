@@ -10,9 +10,12 @@ port=7000
 start_xtcpd d --steer-port "$port"
 xdp_attached || fail "xtcpd is ready but $DIF has no XDP program"
 pid=$(daemon_pid d)
-kill -KILL "$pid"
-wait_until 5 pid_gone "$pid" || fail "xtcpd $pid survived SIGKILL"
-wait "$pid" 2>/dev/null
+# In braces so bash's "Killed" job notice does not clutter the log.
+{
+  kill -KILL "$pid"
+  wait_until 5 pid_gone "$pid" || fail "xtcpd $pid survived SIGKILL"
+  wait "$pid"
+} 2>/dev/null
 unset 'XT_DAEMONS[d]'
 
 wait_until 5 bash -c "! ip -n $DUT link show dev $DIF | grep -q xdp" ||
