@@ -1,0 +1,90 @@
+// xtcpd's command line: defaults, every option, and the error sentences.
+#include <catch2/catch.hpp>
+
+#include "daemon/options.h"
+
+using xtcp::daemon::Config;
+using xtcp::daemon::ParsedOptions;
+using xtcp::daemon::parse_options;
+
+namespace {
+
+ParsedOptions parse(std::vector<std::string_view> args) { return parse_options(args, "/def.sock"); }
+
+void check_error(std::vector<std::string_view> args, const std::string& needle) {
+  auto p = parse(args);
+  INFO(p.error);
+  CHECK(p.action == ParsedOptions::Action::kError);
+  CHECK(p.error.find(needle) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("defaults come from the named constants", "[options]") {
+  auto p = parse({"--iface", "xt-d"});
+  REQUIRE(p.action == ParsedOptions::Action::kRun);
+  const Config& c = p.config;
+  CHECK(c.iface == "xt-d");
+  CHECK(c.queues == Config::kDefaultQueues);
+  CHECK(c.queues == 1);
+  CHECK(c.socket_path == "/def.sock");
+  CHECK(c.steer_ports.empty());
+  CHECK(c.xdp_mode == xtcp::xsk::BindMode::kAuto);
+  CHECK(c.frame_size == xtcp::xsk::XskConfig::kDefaultFrameSize);
+  CHECK(c.frames == xtcp::xsk::XskConfig::kDefaultFrameCount);
+  CHECK(c.ring_size == xtcp::xsk::XskConfig::kDefaultRxSize);
+}
+
+TEST_CASE("every option is parsed, in both spellings", "[options]") {
+  auto p = parse({"--iface=xt-d", "--queues", "2", "--socket=/tmp/x.sock", "--steer-port", "5201",
+                  "--steer-port=80", "--steer-port", "5201", "--xdp-mode", "copy",
+                  "--frame-size", "2048", "--frames=4096", "--ring-size", "1024"});
+  REQUIRE(p.action == ParsedOptions::Action::kRun);
+  const Config& c = p.config;
+  CHECK(c.queues == 2);
+  CHECK(c.socket_path == "/tmp/x.sock");
+  CHECK(c.steer_ports == std::vector<uint16_t>{80, 5201});  // sorted, unique
+  CHECK(c.xdp_mode == xtcp::xsk::BindMode::kCopy);
+  CHECK(c.frame_size == 2048);
+  CHECK(c.frames == 4096);
+  CHECK(c.ring_size == 1024);
+  auto x = xtcp::daemon::xsk_config(c);
+  CHECK(x.rx_size == 1024);
+  CHECK(x.fill_size == 2048);
+  CHECK(x.frame_count == 4096);
+  CHECK(x.mode == xtcp::xsk::BindMode::kCopy);
+}
+
+TEST_CASE("zerocopy and auto modes parse", "[options]") {
+  CHECK(parse({"--iface", "a", "--xdp-mode", "zerocopy"}).config.xdp_mode ==
+        xtcp::xsk::BindMode::kZeroCopy);
+  CHECK(parse({"--iface", "a", "--xdp-mode", "auto"}).config.xdp_mode == xtcp::xsk::BindMode::kAuto);
+}
+
+TEST_CASE("--help wins", "[options]") {
+  CHECK(parse({"--help"}).action == ParsedOptions::Action::kHelp);
+  CHECK(parse({"--queues", "x", "--help"}).action == ParsedOptions::Action::kError);
+  CHECK(parse({"--iface", "a", "--help"}).action == ParsedOptions::Action::kHelp);
+}
+
+TEST_CASE("bad command lines name the problem", "[options]") {
+  check_error({}, "--iface IF is required");
+  check_error({"--queues", "2"}, "--iface IF is required");
+  check_error({"--iface", "a", "--queues", "0"}, "--queues needs a number from 1 to 64, got '0'");
+  check_error({"--iface", "a", "--queues", "65"}, "--queues needs a number from 1 to 64");
+  check_error({"--iface", "a", "--queues", "2x"}, "got '2x'");
+  check_error({"--iface", "a", "--steer-port", "0"}, "--steer-port needs a port from 1 to 65535");
+  check_error({"--iface", "a", "--steer-port", "70000"}, "--steer-port needs a port");
+  check_error({"--iface", "a", "--xdp-mode", "fast"}, "--xdp-mode needs auto, zerocopy or copy");
+  check_error({"--iface", "a", "--frame-size", "3000"}, "--frame-size needs 2048 or 4096");
+  check_error({"--iface", "a", "--ring-size", "1000"}, "--ring-size needs a power of two");
+  check_error({"--iface", "a", "--frames", "100", "--ring-size", "64"}, "at least twice");
+  check_error({"--iface", "a", "--frames", "64"}, "at least twice --ring-size");
+  check_error({"--iface", "a", "--bogus", "1"}, "unknown option '--bogus'");
+  check_error({"--iface"}, "--iface needs a value");
+  check_error({"--iface", "--queues", "2"}, "--iface needs a value");
+  check_error({"--iface", "a", "stray"}, "unexpected argument 'stray'");
+  check_error({"--iface", "an-interface-name-too-long"}, "1 to 15 characters");
+  for (auto& p : {parse({"--iface", "a", "--queues", "0"}), parse({"--bogus"})})
+    CHECK(p.error.find("see xtcpd --help") != std::string::npos);
+}

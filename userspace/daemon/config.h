@@ -1,0 +1,41 @@
+// Config: everything xtcpd is told on its command line, in one aggregate
+// whose members default to named constants (sizes default to the xsk
+// layer's own defaults).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xsk/config.h"
+#include "xtcp/control.h"
+
+namespace xtcp::daemon {
+
+struct Config {
+  static constexpr uint32_t kDefaultQueues = 1;
+  static constexpr const char* kDefaultSocketPath = XTCP_CTL_DEFAULT_SOCKET;
+  static constexpr xsk::BindMode kDefaultXdpMode = xsk::BindMode::kAuto;
+  static constexpr uint32_t kDefaultFrameSize = xsk::XskConfig::kDefaultFrameSize;
+  static constexpr uint32_t kDefaultFrames = xsk::XskConfig::kDefaultFrameCount;
+  static constexpr uint32_t kDefaultRingSize = xsk::XskConfig::kDefaultRxSize;
+  static constexpr uint32_t kMaxRingSize = 1u << 16;
+
+  std::string iface;                   // required
+  uint32_t queues = kDefaultQueues;    // queues 0..queues-1 get a socket
+  std::string socket_path;             // control socket
+  std::vector<uint16_t> steer_ports;   // host order, sorted, unique
+  xsk::BindMode xdp_mode = kDefaultXdpMode;
+  uint32_t frame_size = kDefaultFrameSize;
+  uint32_t frames = kDefaultFrames;    // UMEM frames per queue
+  uint32_t ring_size = kDefaultRingSize;  // rx/tx/completion; fill is twice
+};
+
+// The socket xtcpd serves and xtcpctl reaches when no --socket is given:
+// $XTCP_SOCKET if set and non-empty, else XTCP_CTL_DEFAULT_SOCKET.
+std::string default_socket_path();
+
+// The per-queue AF_XDP sizing derived from the command line.
+xsk::XskConfig xsk_config(const Config& cfg);
+
+}  // namespace xtcp::daemon

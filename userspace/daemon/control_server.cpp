@@ -1,0 +1,151 @@
+#include "daemon/control_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace xtcp::daemon {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// mkdir -p for the parent directory of path; 0755 so clients can reach it.
+int make_parent_dirs(const std::string& path) {
+  for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+    std::string dir = path.substr(0, pos);
+    if (mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return -errno;
+  }
+  return 0;
+}
+
+bool fill_addr(const std::string& path, sockaddr_un* addr) {
+  *addr = sockaddr_un{};
+  addr->sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr->sun_path)) return false;
+  std::memcpy(addr->sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+}  // namespace
+
+ControlServer::ControlServer(StatsSource& source, size_t max_sessions)
+    : source_(&source), max_sessions_(max_sessions), rx_buf_(XTCP_CTL_MAX_MESSAGE) {}
+
+ControlServer::~ControlServer() {
+  for (auto& s : sessions_) close(s->fd);
+  if (listen_fd_ >= 0) {
+    close(listen_fd_);
+    unlink(path_.c_str());
+  }
+}
+
+// A socket file nobody answers on is left over from a crashed daemon.
+int ControlServer::remove_stale(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) < 0) return errno == ENOENT ? 0 : -errno;
+  if (!S_ISSOCK(st.st_mode)) {
+    error_ = path + " exists and is not a socket; remove it or choose another --socket";
+    return -EEXIST;
+  }
+  int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (probe < 0) return -errno;
+  sockaddr_un addr;
+  fill_addr(path, &addr);
+  int rc = connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int err = errno;
+  close(probe);
+  if (rc == 0) {
+    error_ = "another xtcpd is already serving " + path + "; stop it or choose another --socket";
+    return -EADDRINUSE;
+  }
+  if (err != ECONNREFUSED) {
+    error_ = "cannot probe " + path + ": " + errno_text(err);
+    return -err;
+  }
+  if (unlink(path.c_str()) < 0 && errno != ENOENT) return -errno;
+  return 0;
+}
+
+int ControlServer::listen(const std::string& path) {
+  sockaddr_un addr;
+  if (!fill_addr(path, &addr)) {
+    error_ = "socket path " + path + " is too long (max 107 bytes); choose a shorter --socket";
+    return -ENAMETOOLONG;
+  }
+  if (int rc = make_parent_dirs(path); rc < 0) {
+    error_ = "cannot create the directory of " + path + ": " + errno_text(rc);
+    return rc;
+  }
+  if (int rc = remove_stale(path); rc < 0) {
+    if (error_.empty()) error_ = "cannot remove stale " + path + ": " + errno_text(rc);
+    return rc;
+  }
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 ||
+      chmod(path.c_str(), 0660) < 0 || ::listen(fd, 16) < 0) {
+    int err = errno;
+    error_ = "cannot serve the control socket " + path + ": " + errno_text(err);
+    close(fd);
+    unlink(path.c_str());
+    return -err;
+  }
+  listen_fd_ = fd;
+  path_ = path;
+  return 0;
+}
+
+void ControlServer::pollfds(std::vector<pollfd>& out) const {
+  out.push_back(pollfd{listen_fd_, POLLIN, 0});
+  for (const auto& s : sessions_) out.push_back(pollfd{s->fd, POLLIN, 0});
+}
+
+void ControlServer::dispatch(const pollfd* fds, size_t n) {
+  if (n == 0) return;
+  // Sessions first (their indices match sessions_), then new connections.
+  size_t live = std::min(n - 1, sessions_.size());
+  std::vector<std::unique_ptr<Session>> kept;
+  kept.reserve(sessions_.size());
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    bool ready = i < live && (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR));
+    if (ready && !serve(*sessions_[i], fds[i + 1].revents)) {
+      close(sessions_[i]->fd);
+      continue;
+    }
+    kept.push_back(std::move(sessions_[i]));
+  }
+  sessions_.swap(kept);
+  if (fds[0].revents & POLLIN) accept_one();
+}
+
+void ControlServer::accept_one() {
+  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return;  // EAGAIN or the client went away: nothing to do
+  if (sessions_.size() >= max_sessions_) {
+    build_error(reply_, 0, 0, EBUSY, "xtcpd has too many control sessions; try again later");
+    send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+    return;
+  }
+  sessions_.push_back(std::make_unique<Session>(Session{fd, ControlSession(*source_)}));
+}
+
+bool ControlServer::serve(Session& s, short revents) {
+  // MSG_TRUNC makes recv return the datagram's real size, so an oversized
+  // message is detected instead of being silently cut.
+  ssize_t n = recv(s.fd, rx_buf_.data(), rx_buf_.size(), MSG_TRUNC | MSG_DONTWAIT);
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  // 0 bytes is the client's close, or an (invalid) empty datagram.
+  if (n == 0 && (revents & (POLLHUP | POLLERR))) return false;
+  bool keep = s.proto.handle(rx_buf_.data(), static_cast<size_t>(n), reply_);
+  // A client that does not read its replies loses its session.
+  if (send(s.fd, reply_.data(), reply_.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) return false;
+  return keep;
+}
+
+}  // namespace xtcp::daemon

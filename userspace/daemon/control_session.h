@@ -1,0 +1,41 @@
+// ControlSession: the protocol state of one connected control client,
+// without sockets: a datagram in, a reply datagram out. The server
+// (control_server.h) owns the socket and closes it when handle() says so.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "daemon/stats.h"
+
+namespace xtcp::daemon {
+
+class ControlSession {
+ public:
+  explicit ControlSession(StatsSource& source) : source_(&source) {}
+
+  // Handles one received datagram of datagram_len bytes; buf holds its
+  // first min(datagram_len, XTCP_CTL_MAX_MESSAGE) bytes. Fills reply (never
+  // empty). Returns false when the session must be closed after the reply
+  // is sent: the message was malformed (xtcp_ctl_validate failed or it was
+  // not a request).
+  bool handle(const uint8_t* buf, size_t datagram_len, std::vector<uint8_t>& reply);
+
+  const char* client_name() const { return client_; }
+
+ private:
+  void on_hello(const xtcp_ctl_hello& m, std::vector<uint8_t>& reply);
+  void on_stats(const xtcp_ctl_stats_request& m, std::vector<uint8_t>& reply);
+
+  StatsSource* source_;
+  StatList snapshot_;  // kept between pages of one stats request
+  char client_[32] = "unnamed";
+};
+
+// Builds an XTCP_CTL_ERROR reply: code is a positive errno.
+void build_error(std::vector<uint8_t>& out, uint32_t seq, uint16_t request_type,
+                 int code, std::string_view text);
+
+}  // namespace xtcp::daemon

@@ -1,0 +1,137 @@
+#include "daemon/options.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "xtcp/steer_abi.h"
+
+namespace xtcp::daemon {
+namespace {
+
+constexpr const char kUsage[] =
+    "usage: xtcpd --iface IF [options]\n"
+    "Runs the xtcp data plane on IF: steers owned TCP flows into AF_XDP\n"
+    "sockets and serves the control socket.\n"
+    "\n"
+    "  --iface IF           interface to attach to (required)\n"
+    "  --queues N           rx queues to serve, 0..N-1 (default 1; at most\n"
+    "                       the interface's rx queue count)\n"
+    "  --socket PATH        control socket (default $XTCP_SOCKET, else\n"
+    "                       " XTCP_CTL_DEFAULT_SOCKET ")\n"
+    "  --steer-port PORT    steer TCP to PORT (any local IPv4/IPv6 address)\n"
+    "                       into xtcp; repeatable\n"
+    "  --xdp-mode MODE      auto|zerocopy|copy (default auto: zero-copy if\n"
+    "                       the driver has it, else copy)\n"
+    "  --frame-size N       UMEM frame size, 2048 or 4096 (default 4096)\n"
+    "  --frames N           UMEM frames per queue (default 8192)\n"
+    "  --ring-size N        rx/tx/completion ring size, a power of two\n"
+    "                       (default 2048; the fill ring is twice this)\n"
+    "  --help               print this text and exit\n";
+
+bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+bool parse_mode(std::string_view s, xsk::BindMode* out) {
+  if (s == "auto") *out = xsk::BindMode::kAuto;
+  else if (s == "zerocopy") *out = xsk::BindMode::kZeroCopy;
+  else if (s == "copy") *out = xsk::BindMode::kCopy;
+  else return false;
+  return true;
+}
+
+bool is_power_of_two(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+std::string bad_value(std::string_view opt, std::string_view want, std::string_view got) {
+  return std::string(opt) + " needs " + std::string(want) + ", got '" + std::string(got) +
+         "'; see xtcpd --help";
+}
+
+// Applies one "--name value" pair; returns an error sentence or "".
+std::string apply(Config& c, std::string_view name, std::string_view value) {
+  uint32_t v = 0;
+  if (name == "--iface") {
+    if (value.empty() || value.size() >= XTCP_CTL_IFNAME_LEN)
+      return bad_value(name, "an interface name of 1 to 15 characters", value);
+    c.iface = value;
+  } else if (name == "--queues") {
+    if (!parse_u32(value, 1, XTCP_MAX_QUEUES, &c.queues))
+      return bad_value(name, "a number from 1 to 64", value);
+  } else if (name == "--socket") {
+    if (value.empty()) return bad_value(name, "a path", value);
+    c.socket_path = value;
+  } else if (name == "--steer-port") {
+    if (!parse_u32(value, 1, 65535, &v)) return bad_value(name, "a port from 1 to 65535", value);
+    c.steer_ports.push_back(static_cast<uint16_t>(v));
+  } else if (name == "--xdp-mode") {
+    if (!parse_mode(value, &c.xdp_mode)) return bad_value(name, "auto, zerocopy or copy", value);
+  } else if (name == "--frame-size") {
+    if (!parse_u32(value, 2048, 4096, &c.frame_size) || !is_power_of_two(c.frame_size))
+      return bad_value(name, "2048 or 4096", value);
+  } else if (name == "--frames") {
+    if (!parse_u32(value, 64, xsk::XskConfig::kMaxFrameCount, &c.frames))
+      return bad_value(name, "a number from 64 to 1048576", value);
+  } else if (name == "--ring-size") {
+    if (!parse_u32(value, 64, Config::kMaxRingSize, &c.ring_size) || !is_power_of_two(c.ring_size))
+      return bad_value(name, "a power of two from 64 to 65536", value);
+  } else {
+    return "unknown option '" + std::string(name) + "'; see xtcpd --help";
+  }
+  return "";
+}
+
+// The fill ring (2 x ring) must not ask for more frames than the UMEM has.
+std::string check_sizes(const Config& c) {
+  if (uint64_t{c.ring_size} * 2 > c.frames)
+    return "--frames (" + std::to_string(c.frames) + ") must be at least twice --ring-size (" +
+           std::to_string(c.ring_size) + ") so the fill ring can be filled";
+  return "";
+}
+
+ParsedOptions fail(std::string why) {
+  ParsedOptions r;
+  r.action = ParsedOptions::Action::kError;
+  r.error = std::move(why);
+  return r;
+}
+
+}  // namespace
+
+const char* usage_text() { return kUsage; }
+
+ParsedOptions parse_options(const std::vector<std::string_view>& args,
+                            const std::string& default_socket) {
+  ParsedOptions r;
+  Config& c = r.config;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      r.action = ParsedOptions::Action::kHelp;
+      return r;
+    }
+    if (a.substr(0, 2) != "--") return fail("unexpected argument '" + std::string(a) + "'; see xtcpd --help");
+    std::string_view name = a, value;
+    if (size_t eq = a.find('='); eq != std::string_view::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else if (i + 1 < args.size() && args[i + 1].substr(0, 2) != "--") {
+      value = args[++i];
+    } else {
+      return fail(std::string(a) + " needs a value; see xtcpd --help");
+    }
+    if (std::string err = apply(c, name, value); !err.empty()) return fail(err);
+  }
+  if (c.iface.empty()) return fail("--iface IF is required (the interface to attach to); see xtcpd --help");
+  if (std::string err = check_sizes(c); !err.empty()) return fail(err);
+  if (c.socket_path.empty()) c.socket_path = default_socket;
+  std::sort(c.steer_ports.begin(), c.steer_ports.end());
+  c.steer_ports.erase(std::unique(c.steer_ports.begin(), c.steer_ports.end()), c.steer_ports.end());
+  r.action = ParsedOptions::Action::kRun;
+  return r;
+}
+
+}  // namespace xtcp::daemon
