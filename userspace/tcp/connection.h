@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "tcp/byte_spans.h"
@@ -119,6 +120,10 @@ class Connection {
   bool peer_closed() const { return fin_received_; }
   TcpError error() const { return error_; }
   TcpInfo info() const;
+  // RFC 6191: in TIME-WAIT, may this SYN reopen the tuple (timestamp or
+  // sequence number above the old connection's)? The demux then drops this
+  // connection and hands the SYN to the listener.
+  bool accepts_new_syn(const wire::TcpRepr& syn) const;
   size_t send_queue_len() const { return tx_.size(); }
   size_t recv_queue_len() const { return rx_.readable_len(); }
 
@@ -135,11 +140,12 @@ class Connection {
   void on_syn_sent(const wire::TcpRepr& seg, Instant now);
   void on_synchronized(const wire::TcpRepr& seg, Instant now);
   bool acceptable(const wire::TcpRepr& seg) const;
-  bool check_rst(const wire::TcpRepr& seg, Instant now);
-  bool check_paws(const wire::TcpRepr& seg, Instant now);
-  bool check_ack(const wire::TcpRepr& seg, Instant now);
+  void on_rst(const wire::TcpRepr& seg, Instant now);
+  bool paws_rejects(const wire::TcpRepr& seg) const;
+  bool on_ack_field(const wire::TcpRepr& seg, Instant now);
+  void on_fin_acked(Instant now);
   void process_text(const wire::TcpRepr& seg, Instant now);
-  void process_fin(const wire::TcpRepr& seg, Instant now);
+  void process_fin(Instant now);
   void challenge_ack(Instant now);
   void update_ts_recent(const wire::TcpRepr& seg, Instant now);
   void note_recent_sack(wire::SeqNumber seq);
@@ -147,40 +153,49 @@ class Connection {
   // ACK processing and loss recovery (connection_ack.cpp).
   void on_new_ack(const wire::TcpRepr& seg, Instant now);
   void update_send_window(const wire::TcpRepr& seg);
-  void take_rtt_sample(const wire::TcpRepr& seg, wire::SeqNumber acked_to, Instant now);
-  void on_dup_ack(const wire::TcpRepr& seg, Instant now);
-  uint32_t process_sack(const wire::TcpRepr& seg);
+  std::optional<Duration> rtt_sample(const wire::TcpRepr& seg, Instant now);
+  void on_dup_ack(Instant now);
+  void process_sack(const wire::TcpRepr& seg);
   void enter_recovery(Instant now);
-  bool sack_loss_detected() const;
+  bool is_lost(wire::SeqNumber s) const;
   uint32_t pipe() const;
-  void arm_retransmit(Instant now);
+  void skip_sacked();
 
   // Output (connection_output.cpp).
-  bool emit_control(Instant now, OutSegment& out);
-  bool emit_data(Instant now, OutSegment& out);
+  bool emit_syn(Instant now, OutSegment& out);
+  bool emit_retransmission(Instant now, OutSegment& out);
+  bool emit_new_data(Instant now, OutSegment& out);
+  void emit_ack(Instant now, OutSegment& out, wire::SeqNumber seq);
   bool next_retransmission(wire::SeqNumber* seq, uint32_t* len) const;
-  uint32_t sendable_new_bytes(Instant now) const;
-  bool nagle_allows(uint32_t len, uint32_t unsent) const;
+  uint32_t sendable_new_bytes() const;
+  bool fin_sendable() const;
   void fill_header(OutSegment& out, wire::SeqNumber seq, uint8_t flags, Instant now);
-  void fill_syn_options(wire::TcpOptions& o) const;
   void fill_sack_blocks(wire::TcpOptions& o) const;
-  uint16_t window_field();
+  uint16_t window_field(bool syn);
   uint32_t receive_window() const;
-  void after_send(Instant now, wire::SeqNumber seq, uint32_t seg_len, bool is_rtx);
-  bool fin_ready() const;
+  wire::SeqNumber candidate_edge() const;
+  uint32_t seg_mss() const;
+  void after_send(Instant now, wire::SeqNumber seq, uint32_t seq_len, bool is_rtx);
+
+  // Sequence bookkeeping of the send side.
+  wire::SeqNumber data_base() const;  // sequence number of send-buffer byte 0
+  wire::SeqNumber fin_seq() const { return data_base() + static_cast<uint32_t>(tx_.size()); }
+  bool fin_sent() const { return fin_queued_ && snd_.max > fin_seq(); }
+  uint32_t build_segment(Instant now, OutSegment& out, wire::SeqNumber seq, uint32_t max_len);
+  bool syn_acked() const { return snd_.una > snd_.iss; }
   uint32_t unsent_bytes() const;
+  bool can_send_data() const;
 
   // Timers (connection_timers.cpp).
   void on_timers(Instant now);
   void on_retransmit_timeout(Instant now);
-  void on_persist_timeout(Instant now);
-  void on_keepalive_timeout(Instant now);
-  void reset_idle_timer(Instant now);
-  bool ack_due(Instant now) const;
-  void schedule_ack(Instant now, bool immediate);
-  void autotune_window(Instant now);
+  void refresh_timer(Instant now);
+  bool ack_due(Instant now) const { return ack_now_ || ack_deadline_ <= now; }
+  bool window_update_due() const;
+  void schedule_ack(Instant now, uint32_t bytes);
+  void autotune_window(Instant now, uint32_t bytes);
 
-  // Options negotiation (options.cpp).
+  // Options negotiation (connection_options.cpp).
   void negotiate(const wire::TcpRepr& syn);
   uint32_t tsval(Instant now) const;
 
@@ -215,23 +230,30 @@ class Connection {
   Instant last_now_;
   Instant last_send_;  // last time data was sent (idle restart, RFC 5681 4.1)
   Instant last_recv_;  // last segment from the peer (keepalive)
+  Instant last_data_rx_;  // last data from the peer (quick-ACK after idle)
   Instant first_rto_at_ = Instant::never();  // user_timeout reference
 
-  // What the app asked for and what the peer told us.
-  bool fin_queued_ = false;    // shutdown_write(): FIN after queued data
-  bool fin_received_ = false;  // peer's FIN accepted (rcv.nxt covers it)
-  bool rst_pending_ = false;   // abort(): a RST is owed
+  bool fin_queued_ = false;      // shutdown_write(): FIN after queued data
+  bool fin_acked_ = false;       // our FIN is acknowledged
+  bool sws_override_ = false;    // RFC 9293 3.8.6.2.1 override timeout fired
+  bool closed_by_app_ = false;   // close(): FIN_WAIT_2 may time out
+  bool fin_received_ = false;    // peer's FIN accepted (rcv.nxt covers it)
+  std::optional<wire::SeqNumber> peer_fin_;  // FIN seen beyond a gap
+  bool rst_pending_ = false;     // a RST is owed: <SEQ=rst_seq_><CTL=RST>
   wire::SeqNumber rst_seq_;
+  bool passive_ = false;         // opened by a Listener
 
   // ACK generation.
   bool ack_now_ = false;
   bool probe_now_ = false;  // zero-window or keepalive probe owed
   uint16_t quick_acks_ = 0;
-  uint16_t unacked_full_segs_ = 0;
+  uint32_t unacked_bytes_ = 0;  // received since our last ACK
+  uint32_t rcv_mss_est_ = 0;    // largest payload seen (full-size segment)
   Instant challenge_epoch_;
   uint32_t challenge_count_ = 0;
 
   // Negotiated options.
+  uint16_t our_mss_ = kDefaultMss;
   uint16_t snd_mss_ = kDefaultPeerMss;
   bool sack_ok_ = false;
   bool ts_ok_ = false;
@@ -241,14 +263,14 @@ class Connection {
   uint32_t ts_offset_ = 0;
   wire::SeqNumber last_ack_sent_;
 
-  // RTT timing without timestamps: one segment per window (Karn's rule).
+  // RTT timing by sequence number, one segment at a time (Karn's rule).
   bool rtt_timing_ = false;
   wire::SeqNumber rtt_seq_;
   Instant rtt_sent_at_;
 
   // Retransmission and recovery.
   uint8_t retries_ = 0;
-  uint8_t dupacks_ = 0;
+  uint32_t dupacks_ = 0;
   bool in_recovery_ = false;
   wire::SeqNumber recover_;   // RFC 6582 / RFC 6675 recovery point
   wire::SeqNumber high_rxt_;  // RFC 6675 HighRxt

@@ -1,1 +1,0 @@
-int xtcp_tcp_anchor_ = 0;

@@ -1,0 +1,129 @@
+// Passive open: LISTEN processing (RFC 9293 3.10.7.2) and the SYN and
+// accept queues.
+#include "tcp/listener.h"
+
+#include <algorithm>
+
+#include "tcp/reset.h"
+
+namespace xtcp::tcp {
+
+namespace f = wire::tcp_flags;
+
+namespace {
+constexpr size_t kMaxPendingResets = 64;  // beyond this, RSTs are dropped
+}
+
+Listener::Listener(const TcpConfig& config, uint16_t local_port, IsnSource isn,
+                   uint32_t syn_backlog, uint32_t accept_backlog)
+    : cfg_(config),
+      port_(local_port),
+      isn_(std::move(isn)),
+      syn_backlog_(std::max<uint32_t>(syn_backlog, 1)),
+      accept_backlog_(std::max<uint32_t>(accept_backlog, 1)) {}
+
+Listener::~Listener() = default;
+
+Connection* Listener::find(const FourTuple& tuple) {
+  for (auto& c : syn_queue_)
+    if (c->tuple() == tuple) return c.get();
+  for (auto& c : accept_queue_)
+    if (c->tuple() == tuple) return c.get();
+  return nullptr;
+}
+
+void Listener::on_segment(const FourTuple& tuple, const wire::TcpRepr& seg, Instant now) {
+  if (Connection* c = find(tuple)) {
+    c->on_segment(seg, now);
+    promote_established();
+    return;
+  }
+  // RFC 9293 3.10.7.2, LISTEN: first RST (ignore), second ACK (RST),
+  // third SYN.
+  if (seg.has(f::kRst)) return;
+  if (seg.has(f::kAck)) {
+    queue_reset(tuple, seg);
+    return;
+  }
+  if (!seg.has(f::kSyn)) return;
+  ++stats_.syns_received;
+  if (syn_queue_.size() >= syn_backlog_) {
+    ++stats_.syn_queue_overflows;  // dropped: the peer's SYN retry comes back
+    return;
+  }
+  if (accept_queue_.size() >= accept_backlog_) {
+    ++stats_.accept_queue_overflows;
+    return;
+  }
+  syn_queue_.push_back(Connection::accept_syn(cfg_, tuple, seg, isn_(tuple, now), now));
+}
+
+void Listener::queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg) {
+  std::optional<wire::TcpRepr> rst = reset_for(seg);
+  if (!rst || resets_.size() >= kMaxPendingResets) return;
+  resets_.push_back({tuple, *rst});
+}
+
+void Listener::promote_established() {
+  // Completed handshakes move to the accept queue while it has room;
+  // entries that failed (RST, SYN-ACK retries exhausted) are dropped.
+  for (size_t i = 0; i < syn_queue_.size();) {
+    Connection& c = *syn_queue_[i];
+    bool failed = c.state() == State::kClosed;
+    bool done = c.state() != State::kSynReceived && !failed;
+    if (failed && c.poll_at() == Instant::never()) {
+      syn_queue_.erase(syn_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    if (done && accept_queue_.size() < accept_backlog_) {
+      accept_queue_.push_back(std::move(syn_queue_[i]));
+      syn_queue_.erase(syn_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    ++i;
+  }
+}
+
+bool Listener::poll_transmit(Instant now, FourTuple& tuple, OutSegment& out) {
+  if (!resets_.empty()) {
+    tuple = resets_.front().tuple;
+    out = OutSegment{};
+    out.repr = resets_.front().rst;
+    resets_.pop_front();
+    ++stats_.resets_sent;
+    return true;
+  }
+  for (auto& c : syn_queue_) {
+    if (c->poll_transmit(now, out)) {
+      tuple = c->tuple();
+      return true;
+    }
+  }
+  for (auto& c : accept_queue_) {
+    if (c->poll_transmit(now, out)) {
+      tuple = c->tuple();
+      return true;
+    }
+  }
+  promote_established();  // SYN-ACK retries may have given up
+  return false;
+}
+
+Instant Listener::poll_at() const {
+  if (!resets_.empty()) return Instant{};
+  Instant t = Instant::never();
+  for (const auto& c : syn_queue_) t = std::min(t, c->poll_at());
+  for (const auto& c : accept_queue_) t = std::min(t, c->poll_at());
+  return t;
+}
+
+std::unique_ptr<Connection> Listener::accept() {
+  promote_established();
+  if (accept_queue_.empty()) return nullptr;
+  std::unique_ptr<Connection> c = std::move(accept_queue_.front());
+  accept_queue_.pop_front();
+  promote_established();
+  return c;
+}
+
+}  // namespace xtcp::tcp
