@@ -43,9 +43,9 @@ Umem::~Umem() {
 }
 
 uint32_t Umem::refill(uint32_t max) {
+  // xsk_prod_nb_free may report more free slots than asked for.
   uint32_t n = std::min(max, pool_.free());
-  n = xsk_prod_nb_free(&fill_, n);
-  n = std::min(n, pool_.free());
+  n = std::min(n, xsk_prod_nb_free(&fill_, n));
   if (n == 0) return 0;
   uint32_t idx = 0;
   if (xsk_ring_prod__reserve(&fill_, n, &idx) != n) return 0;

@@ -103,7 +103,7 @@ uint32_t XskSocket::rx_burst(xdp_desc* out, uint32_t max) {
 }
 
 uint32_t XskSocket::tx_burst(const xdp_desc* descs, uint32_t n) {
-  n = xsk_prod_nb_free(&tx_, n);
+  n = std::min(n, xsk_prod_nb_free(&tx_, n));  // it may report more than n
   if (n == 0) return 0;
   uint32_t idx = 0;
   if (xsk_ring_prod__reserve(&tx_, n, &idx) != n) return 0;
