@@ -24,9 +24,9 @@ std::span<const uint8_t> syn_segment() { return {kSynV4.data() + 34, 40}; }
 // 4-byte multiple); checksum not filled (parse with kSkip).
 std::vector<uint8_t> segment_with_options(std::vector<uint8_t> opts) {
   while (opts.size() % 4 != 0) opts.push_back(0);
-  std::vector<uint8_t> s(20, 0);
-  s[12] = static_cast<uint8_t>(((20 + opts.size()) / 4) << 4);
-  s.insert(s.end(), opts.begin(), opts.end());
+  std::vector<uint8_t> s(20 + opts.size(), 0);
+  s[12] = static_cast<uint8_t>((s.size() / 4) << 4);
+  for (size_t i = 0; i < opts.size(); ++i) s[20 + i] = opts[i];
   return s;
 }
 
