@@ -81,6 +81,8 @@ TEST_CASE("bad command lines name the problem", "[options]") {
   check_error({"--iface", "a", "--frames", "100", "--ring-size", "64"}, "at least twice");
   check_error({"--iface", "a", "--frames", "64"}, "at least twice --ring-size");
   check_error({"--iface", "a", "--bogus", "1"}, "unknown option '--bogus'");
+  check_error({"--iface", "a", "--bogus"}, "unknown option '--bogus'");
+  check_error({"--iface", "a", "--bogus=1"}, "unknown option '--bogus'");
   check_error({"--iface"}, "--iface needs a value");
   check_error({"--iface", "--queues", "2"}, "--iface needs a value");
   check_error({"--iface", "a", "stray"}, "unexpected argument 'stray'");

@@ -53,7 +53,11 @@ int ControlServer::remove_stale(const std::string& path) {
     return -EEXIST;
   }
   int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (probe < 0) return -errno;
+  if (probe < 0) {
+    int err = errno;
+    error_ = "cannot create a socket to probe " + path + ": " + errno_text(err);
+    return -err;
+  }
   sockaddr_un addr;
   fill_addr(path, &addr);
   int rc = connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
@@ -86,7 +90,11 @@ int ControlServer::listen(const std::string& path) {
     return rc;
   }
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
+  if (fd < 0) {
+    int err = errno;
+    error_ = "cannot create the control socket: " + errno_text(err);
+    return -err;
+  }
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 ||
       chmod(path.c_str(), 0660) < 0 || ::listen(fd, 16) < 0) {
     int err = errno;

@@ -37,6 +37,16 @@ int shutdown_signal_fd() {
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+// Lets the control socket be bound before the data plane exists, so a busy
+// socket path fails before anything is attached. Nobody is served before
+// serve() runs, and by then target is set.
+class StatsProxy : public StatsSource {
+ public:
+  StatsSource* target = nullptr;
+  DaemonInfo info() const override { return target->info(); }
+  void snapshot(StatList& out) override { target->snapshot(out); }
+};
+
 // Serves the control socket until a shutdown signal arrives.
 void serve(ControlServer& server, int sig_fd) {
   std::vector<pollfd> fds;
@@ -57,16 +67,18 @@ int run(const Config& cfg) {
   if (!has_required_capabilities()) return fail(kPrivilegeError);
   int sig_fd = shutdown_signal_fd();
   if (sig_fd < 0) return fail("cannot set up signal handling: " + std::string(strerror(errno)));
+  StatsProxy proxy;
+  ControlServer server(proxy);
+  if (server.listen(cfg.socket_path) < 0) return fail(server.error());
   auto dp = Dataplane::start(cfg);
   if (!dp) return fail(dp.message());
-  ControlServer server(*dp.value());
-  if (server.listen(cfg.socket_path) < 0) return fail(server.error());
+  proxy.target = dp.value().get();
   std::printf("ready iface=%s queues=%u mode=%s socket=%s\n", cfg.iface.c_str(), cfg.queues,
               dp.value()->mode_name(), cfg.socket_path.c_str());
   std::fflush(stdout);
   serve(server, sig_fd);
   close(sig_fd);
-  return 0;  // server then dataplane destructors: socket file, threads, XDP
+  return 0;  // dataplane then server destructors: threads, XDP, socket file
 }
 
 }  // namespace

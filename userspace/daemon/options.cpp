@@ -44,6 +44,15 @@ bool parse_mode(std::string_view s, xsk::BindMode* out) {
   return true;
 }
 
+constexpr std::string_view kValueOptions[] = {"--iface",      "--queues", "--socket",
+                                              "--steer-port", "--xdp-mode", "--frame-size",
+                                              "--frames",     "--ring-size"};
+
+bool is_value_option(std::string_view name) {
+  return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
+         std::end(kValueOptions);
+}
+
 bool is_power_of_two(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 std::string bad_value(std::string_view opt, std::string_view want, std::string_view got) {
@@ -78,8 +87,6 @@ std::string apply(Config& c, std::string_view name, std::string_view value) {
   } else if (name == "--ring-size") {
     if (!parse_u32(value, 64, Config::kMaxRingSize, &c.ring_size) || !is_power_of_two(c.ring_size))
       return bad_value(name, "a power of two from 64 to 65536", value);
-  } else {
-    return "unknown option '" + std::string(name) + "'; see xtcpd --help";
   }
   return "";
 }
@@ -115,8 +122,10 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
     }
     if (a.substr(0, 2) != "--") return fail("unexpected argument '" + std::string(a) + "'; see xtcpd --help");
     std::string_view name = a, value;
-    if (size_t eq = a.find('='); eq != std::string_view::npos) {
-      name = a.substr(0, eq);
+    size_t eq = a.find('=');
+    if (eq != std::string_view::npos) name = a.substr(0, eq);
+    if (!is_value_option(name)) return fail("unknown option '" + std::string(name) + "'; see xtcpd --help");
+    if (eq != std::string_view::npos) {
       value = a.substr(eq + 1);
     } else if (i + 1 < args.size() && args[i + 1].substr(0, 2) != "--") {
       value = args[++i];
