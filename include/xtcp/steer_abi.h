@@ -11,15 +11,9 @@
 #ifndef XTCP_STEER_ABI_H
 #define XTCP_STEER_ABI_H
 
-#ifdef __BPF__
+/* The kernel's fixed-width types, the same on both sides (a private
+ * typedef would clash with <linux/types.h> pulled in by libbpf/libxdp). */
 #include <linux/types.h>
-#else
-#include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-#endif
 
 /* Address families as stored in keys (values of AF_INET / AF_INET6). */
 #define XTCP_FAMILY_IPV4 2

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "xsk/steer_abi_compat.h"
+#include "xtcp/steer_abi.h"
 #include "xsk/ip_addr.h"
 #include "xsk/result.h"
 
