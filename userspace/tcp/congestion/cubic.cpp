@@ -16,7 +16,8 @@ double seconds(Duration d) { return static_cast<double>(d.us) / 1e6; }
 Cubic::Cubic(uint32_t mss, CubicConfig config)
     : config_(config),
       mss_(std::max<uint32_t>(mss, 1)),
-      cwnd_(initial_window(static_cast<uint32_t>(mss_))) {}
+      cwnd_(initial_window(static_cast<uint32_t>(mss_))),
+      hystart_active_(config.hystart) {}
 
 uint32_t Cubic::cwnd() const { return static_cast<uint32_t>(cwnd_); }
 
@@ -45,16 +46,27 @@ void Cubic::on_ack(uint32_t acked_bytes, uint32_t bytes_in_flight,
     return;
   }
   if (cwnd() < ssthresh_) {
-    slow_start(acked_bytes);
+    slow_start(acked_bytes, bytes_in_flight, rtt);
   } else {
     congestion_avoidance(acked_bytes, now);
   }
 }
 
-void Cubic::slow_start(uint32_t acked_bytes) {
-  // RFC 9438 section 4.10: standard slow start, with RFC 3465 byte counting.
-  double inc = std::min<double>(acked_bytes, kAbcLimit * mss_);
-  cwnd_ = std::min(cwnd_ + inc, kMaxCwndD);
+void Cubic::slow_start(uint32_t acked_bytes, uint32_t bytes_in_flight,
+                       std::optional<Duration> rtt) {
+  // RFC 9438 section 4.10: standard slow start with RFC 3465 byte counting,
+  // or HyStart++ during the initial one.
+  uint32_t limit = static_cast<uint32_t>(kAbcLimit * mss_);
+  if (hystart_active_) {
+    HyStartPlusPlus::Step step = hystart_.on_ack(acked_bytes, bytes_in_flight, rtt, limit);
+    cwnd_ = std::min(cwnd_ + step.increase, kMaxCwndD);
+    if (step.exit_to_ca) {
+      ssthresh_ = cwnd();  // RFC 9406 section 4.2: ssthresh = cwnd
+      hystart_active_ = false;
+    }
+    return;
+  }
+  cwnd_ = std::min(cwnd_ + std::min(acked_bytes, limit), kMaxCwndD);
 }
 
 void Cubic::start_epoch(Instant now) {
@@ -94,6 +106,7 @@ void Cubic::congestion_avoidance(uint32_t acked_bytes, Instant now) {
 }
 
 void Cubic::reduce(uint32_t bytes_in_flight) {
+  hystart_active_ = false;  // a loss ends the initial slow start
   double w = segs();
   // Section 4.7: fast convergence releases bandwidth for new flows when
   // the window stopped short of the previous W_max.

@@ -6,12 +6,16 @@
 #include <optional>
 
 #include "tcp/congestion/congestion_control.h"
+#include "tcp/congestion/hystart.h"
 
 namespace xtcp::tcp {
 
 struct CubicConfig {
   static constexpr bool kDefaultFastConvergence = true;
+  static constexpr bool kDefaultHystart = false;
   bool fast_convergence = kDefaultFastConvergence;  // RFC 9438 section 4.7
+  // HyStart++ (RFC 9406) for the initial slow start, as RFC 9438 4.10 allows.
+  bool hystart = kDefaultHystart;
 };
 
 class Cubic final : public CongestionControl {
@@ -41,6 +45,7 @@ class Cubic final : public CongestionControl {
   double w_est() const { return w_est_; }
   double cwnd_prior() const { return cwnd_prior_; }
   std::optional<Instant> epoch_start() const { return epoch_start_; }
+  bool in_css() const { return hystart_active_ && hystart_.in_css(); }
   // W_cubic(t) of RFC 9438 eq. 1 for t seconds after the epoch start.
   double w_cubic(double t) const;
 
@@ -50,7 +55,7 @@ class Cubic final : public CongestionControl {
     uint32_t ssthresh;
   };
 
-  void slow_start(uint32_t acked_bytes);
+  void slow_start(uint32_t acked_bytes, uint32_t bytes_in_flight, std::optional<Duration> rtt);
   void congestion_avoidance(uint32_t acked_bytes, Instant now);
   void start_epoch(Instant now);
   void reduce(uint32_t bytes_in_flight);
@@ -73,6 +78,8 @@ class Cubic final : public CongestionControl {
   bool touched_ = false;
   bool in_rto_ = false;
   Snapshot undo_{};
+  HyStartPlusPlus hystart_;
+  bool hystart_active_;  // only the initial slow start (RFC 9406 section 4.2)
 };
 
 }  // namespace xtcp::tcp
