@@ -8,18 +8,8 @@
 #include <memory>
 #include <string>
 
-#include <linux/types.h>
-
 #include "frame_builder.h"
-
-// steer_abi.h typedefs __u64 as uint64_t for C++, which clashes with
-// <linux/types.h> (unsigned long long) that libbpf pulls in; no ABI struct
-// uses __u64, so its typedef is renamed out of the way.
-#ifndef XTCP_STEER_ABI_H
-#define __u64 xtcp_steer_abi_u64
 #include "xtcp/steer_abi.h"
-#undef __u64
-#endif
 
 struct xtcp_steer_bpf;
 struct xsk_socket;
