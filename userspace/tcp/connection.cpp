@@ -124,7 +124,9 @@ bool Connection::can_send_data() const {
 
 size_t Connection::send(std::span<const uint8_t> data) {
   if (!can_send_data() || fin_queued_) return 0;
-  return tx_.write(data);
+  size_t n = tx_.write(data);
+  refresh_timer(last_now_);  // a zero window now needs the persist timer
+  return n;
 }
 
 ByteSpans Connection::writable() {
@@ -134,7 +136,9 @@ ByteSpans Connection::writable() {
 
 size_t Connection::commit(size_t n) {
   if (!can_send_data() || fin_queued_) return 0;
-  return tx_.commit(n);
+  size_t k = tx_.commit(n);
+  refresh_timer(last_now_);
+  return k;
 }
 
 void Connection::shutdown_write() {

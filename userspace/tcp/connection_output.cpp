@@ -47,7 +47,7 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
     emit_ack(now, out, snd_.nxt);
     sent = true;
   }
-  if (sent) refresh_timer(now);
+  if (state_ != State::kClosed) refresh_timer(now);
   return sent;
 }
 
