@@ -108,6 +108,7 @@ void Connection::enter_closed(TcpError why) {
   timer_ = timer::Idle{};
   ack_deadline_ = Instant::never();
   ack_now_ = probe_now_ = false;
+  extra_acks_ = 0;
   set_state(State::kClosed);
 }
 

@@ -149,6 +149,7 @@ class Connection {
   void challenge_ack(Instant now);
   void update_ts_recent(const wire::TcpRepr& seg, Instant now);
   void note_recent_sack(wire::SeqNumber seq);
+  void owe_immediate_ack();
 
   // ACK processing and loss recovery (connection_ack.cpp).
   void on_new_ack(const wire::TcpRepr& seg, Instant now);
@@ -246,6 +247,8 @@ class Connection {
   // ACK generation.
   bool ack_now_ = false;
   bool probe_now_ = false;  // zero-window or keepalive probe owed
+  static constexpr uint16_t kMaxExtraAcks = 64;
+  uint16_t extra_acks_ = 0;  // further duplicate ACKs owed (batched input)
   uint16_t quick_acks_ = 0;
   uint32_t unacked_bytes_ = 0;  // received since our last ACK
   uint32_t rcv_mss_est_ = 0;    // largest payload seen (full-size segment)

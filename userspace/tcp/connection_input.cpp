@@ -238,6 +238,12 @@ bool Connection::on_ack_field(const TcpRepr& seg, Instant now) {
       on_dup_ack(now);  // RFC 5681 2: the duplicate-ACK definition
     }
   }
+  // RFC 6675 5: SACK information alone (also on ACKs that carry data, which
+  // are never duplicate ACKs) can show that SND.UNA is lost.
+  if (sack_ok_ && !in_recovery_ && snd_.max > snd_.una && snd_.una >= recover_ &&
+      is_lost(snd_.una)) {
+    enter_recovery(now);
+  }
   update_send_window(seg);
   if (fin_acked_) on_fin_acked(now);
   return state_ != State::kClosed;
@@ -277,7 +283,7 @@ void Connection::process_text(const TcpRepr& seg, Instant now) {
   if (seq < rcv_.nxt) {  // trim what we already have
     uint32_t dup = static_cast<uint32_t>(rcv_.nxt - seq);
     if (dup >= data.size()) {
-      ack_now_ = true;  // a pure duplicate: ACK at once (RFC 5681 4.2)
+      owe_immediate_ack();  // a pure duplicate: ACK at once (RFC 5681 4.2)
       return;
     }
     data = data.subspan(dup);
@@ -306,13 +312,20 @@ void Connection::process_text(const TcpRepr& seg, Instant now) {
   }
   // RFC 5681 4.2: out-of-order data and gap fills are ACKed at once.
   if (offset > 0 || had_gap) {
-    ack_now_ = true;
+    owe_immediate_ack();
   } else {
     // Quick-ACK again after an idle period (like the start of a connection).
     if (now - last_data_rx_ > rtt_.rto()) quick_acks_ = cfg_.quick_acks;
     schedule_ack(now, r.advanced);
   }
   last_data_rx_ = now;
+}
+
+void Connection::owe_immediate_ack() {
+  // One ACK per out-of-order segment even when the caller delivers a batch
+  // before polling: the sender counts duplicate ACKs (RFC 5681 3.2).
+  if (ack_now_ && extra_acks_ < kMaxExtraAcks) ++extra_acks_;
+  ack_now_ = true;
 }
 
 void Connection::note_recent_sack(SeqNumber seq) {

@@ -43,6 +43,10 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
     emit_ack(now, out, snd_.una - 1);
     sent = true;
   }
+  if (!sent && !ack_now_ && extra_acks_ > 0) {
+    --extra_acks_;
+    ack_now_ = true;
+  }
   if (!sent && state_ != State::kSynSent && ack_due(now)) {
     emit_ack(now, out, snd_.nxt);
     sent = true;
@@ -54,7 +58,7 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
 Instant Connection::poll_at() const {
   if (rst_pending_) return last_now_;
   if (state_ == State::kClosed || state_ == State::kListen) return Instant::never();
-  if (ack_now_ || probe_now_) return last_now_;
+  if (ack_now_ || probe_now_ || extra_acks_ > 0) return last_now_;
   if ((state_ == State::kSynSent || state_ == State::kSynReceived) && snd_.nxt == snd_.iss)
     return last_now_;
   SeqNumber seq;
