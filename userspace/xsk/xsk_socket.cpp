@@ -102,18 +102,31 @@ uint32_t XskSocket::rx_burst(xdp_desc* out, uint32_t max) {
   return n;
 }
 
+// The kernel skips a TX descriptor it finds invalid (empty, crossing its
+// chunk, option bits we did not bind for) and never completes it, so its
+// frame would stay "in tx" for good; a frame that is not the app's (sent
+// twice, still in the fill ring) would be sent while someone else owns it.
+bool XskSocket::tx_desc_ok(const xdp_desc& d) const {
+  const uint64_t offset = d.addr & (umem_->frame_size() - 1);
+  return d.len > 0 && d.options == 0 && offset + d.len <= umem_->frame_size();
+}
+
 uint32_t XskSocket::tx_burst(const xdp_desc* descs, uint32_t n) {
   n = std::min(n, xsk_prod_nb_free(&tx_, n));  // it may report more than n
-  if (n == 0) return 0;
-  uint32_t idx = 0;
-  if (xsk_ring_prod__reserve(&tx_, n, &idx) != n) return 0;
   FramePool& pool = umem_->pool();
-  for (uint32_t i = 0; i < n; ++i) {
-    *xsk_ring_prod__tx_desc(&tx_, idx + i) = descs[i];
-    pool.on_tx_submit(pool.frame_base(descs[i].addr));
+  // Take ownership first and stop at the first frame that does not qualify:
+  // it and everything after it stay with the app.
+  uint32_t ok = 0;
+  while (ok < n && tx_desc_ok(descs[ok]) && pool.on_tx_submit(pool.frame_base(descs[ok].addr))) ++ok;
+  if (ok == 0) return 0;
+  uint32_t idx = 0;
+  if (xsk_ring_prod__reserve(&tx_, ok, &idx) != ok) {  // nb_free said there was room
+    for (uint32_t i = 0; i < ok; ++i) pool.tx_undo(pool.frame_base(descs[i].addr));
+    return 0;
   }
-  xsk_ring_prod__submit(&tx_, n);
-  return n;
+  for (uint32_t i = 0; i < ok; ++i) *xsk_ring_prod__tx_desc(&tx_, idx + i) = descs[i];
+  xsk_ring_prod__submit(&tx_, ok);
+  return ok;
 }
 
 Result<XskStats> XskSocket::stats() const {

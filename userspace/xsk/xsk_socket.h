@@ -101,7 +101,10 @@ class XskSocket {
   // Allocates a frame for TX (free -> app); FramePool::kNoFrame when empty.
   uint64_t alloc_tx_frame() { return umem_->pool().alloc(); }
   // Submits up to n app-owned frames (app -> tx). Returns how many went on
-  // the ring; the rest stay with the app. Does not kick; call kick_tx().
+  // the ring; the rest stay with the app. Stops early at a descriptor the
+  // kernel would drop without a completion (len 0, crossing its frame,
+  // options set) or whose frame is not the app's (counted in
+  // pool().bad_transitions()). Does not kick; call kick_tx().
   uint32_t tx_burst(const xdp_desc* descs, uint32_t n);
   // Returns completed TX frames to the pool (tx -> free).
   uint32_t reap_completions(uint32_t max) { return umem_->reap_completions(max); }
@@ -112,6 +115,7 @@ class XskSocket {
  private:
   XskSocket() = default;
   Status bind(const XskConfig& cfg, bool zero_copy);
+  bool tx_desc_ok(const xdp_desc& d) const;
 
   std::unique_ptr<Umem> umem_;
   xsk_socket* xsk_ = nullptr;
