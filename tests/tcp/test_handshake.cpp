@@ -176,3 +176,45 @@ TEST_CASE("Handshake data: MSS is clamped to our config and to the MTU", "[hands
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("Every state change goes through one traced door", "[states]") {
+  std::vector<std::string> seen;
+  auto c = syn_sent();
+  c->set_trace([&](const Connection&, State from, State to) {
+    seen.push_back(std::string(to_string(from)) + "=>" + to_string(to));
+  });
+  send(*c, 0, {.seq = R, .ack = L + 1, .flags = SYN | ACK, .window = 8192});
+  drain(*c, 0);
+  c->close();
+  drain(*c, 0);
+  send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = FIN | ACK, .window = 8192});
+  drain(*c, 1);
+  drain(*c, 70000);
+  CHECK(seen == std::vector<std::string>{"SYN-SENT=>ESTABLISHED", "ESTABLISHED=>FIN-WAIT-1",
+                                         "FIN-WAIT-1=>FIN-WAIT-2", "FIN-WAIT-2=>TIME-WAIT",
+                                         "TIME-WAIT=>CLOSED"});
+}
+
+TEST_CASE("Listener hands out caller ring memory and the trace hook", "[listener][buffers]") {
+  std::vector<uint8_t> rx(4096), tx(4096);
+  int traced = 0;
+  Listener l(config(), kLocalPort, [](const FourTuple&, Instant) { return L; });
+  l.set_buffer_provider([&](const FourTuple&) { return BufferMemory{rx, tx}; });
+  l.set_trace([&](const Connection&, State, State) { ++traced; });
+  l.on_segment(tuple(), {.src_port = kRemotePort, .dst_port = kLocalPort, .seq = R, .flags = SYN,
+                         .window = 8192}, ms(0));
+  FourTuple t;
+  OutSegment out;
+  REQUIRE(l.poll_transmit(ms(0), t, out));
+  l.on_segment(tuple(), {.src_port = kRemotePort, .dst_port = kLocalPort, .seq = R + 1,
+                         .ack = L + 1, .flags = ACK, .window = 8192, .payload = bytes("mem")},
+               ms(1));
+  auto c = l.accept();
+  REQUIRE(c);
+  CHECK(std::memcmp(rx.data(), "mem", 3) == 0);
+  CHECK(traced == 1);  // SYN-RECEIVED => ESTABLISHED
+}
+
+}  // namespace xtcp::tcp::test

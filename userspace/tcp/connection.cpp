@@ -55,6 +55,9 @@ Connection::Connection(const TcpConfig& config, const FourTuple& tuple, SeqNumbe
   recover_ = high_rxt_ = isn;
   our_mss_ = local_mss(cfg_, tuple_);
   quick_acks_ = cfg_.quick_acks;
+  // Until a full-sized segment shows the peer's size, assume 536 (as Linux
+  // does) so two small messages do not count as two full segments.
+  rcv_mss_est_ = std::min<uint32_t>(our_mss_, kDefaultPeerMss);
   // A per-connection timestamp offset derived from the ISN (RFC 7323 7.1
   // asks for one; the ISN is already unpredictable).
   ts_offset_ = isn.raw() * 2654435761u;

@@ -55,7 +55,10 @@ void Listener::on_segment(const FourTuple& tuple, const wire::TcpRepr& seg, Inst
     ++stats_.accept_queue_overflows;
     return;
   }
-  syn_queue_.push_back(Connection::accept_syn(cfg_, tuple, seg, isn_(tuple, now), now));
+  BufferMemory mem = buffers_ ? buffers_(tuple) : BufferMemory{};
+  auto c = Connection::accept_syn(cfg_, tuple, seg, isn_(tuple, now), now, mem);
+  if (trace_) c->set_trace(trace_);
+  syn_queue_.push_back(std::move(c));
 }
 
 void Listener::queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg) {

@@ -61,6 +61,13 @@ class Listener {
   // A queued (SYN or accept queue) connection for tuple, or nullptr.
   Connection* find(const FourTuple& tuple);
 
+  // Ring memory for each new connection (e.g. a shared-memory slot); empty
+  // spans or no provider: the connection allocates its own.
+  using BufferProvider = std::function<BufferMemory(const FourTuple&)>;
+  void set_buffer_provider(BufferProvider p) { buffers_ = std::move(p); }
+  // Installed on every connection this listener creates.
+  void set_trace(Connection::TraceHook hook) { trace_ = std::move(hook); }
+
   uint16_t port() const { return port_; }
   size_t syn_queue_len() const { return syn_queue_.size(); }
   size_t accept_queue_len() const { return accept_queue_.size(); }
@@ -82,6 +89,8 @@ class Listener {
     wire::TcpRepr rst;
   };
   std::deque<PendingReset> resets_;  // bounded by kMaxPendingResets
+  BufferProvider buffers_;
+  Connection::TraceHook trace_;
   ListenerStats stats_;
 };
 
