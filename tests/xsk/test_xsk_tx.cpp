@@ -121,3 +121,13 @@ TEST_CASE("tx_burst puts only completable, app-owned frames on the TX ring", "[x
       if (s.pool().place(f) == FramePool::Place::kApp) REQUIRE(s.release(f));
   }
 }
+
+// The kernel frees a closed socket's queue from a workqueue
+// (xp_release_deferred), so a restart that binds at once can meet EBUSY.
+TEST_CASE("a queue can be bound again right after its socket is destroyed", "[xsk][socket][root]") {
+  for (int round = 0; round < 10; ++round) {
+    INFO("round " << round);
+    auto s = tx_socket();
+    CHECK(s->fd() >= 0);
+  }
+}

@@ -3,7 +3,9 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 namespace xtcp::xsk {
 
@@ -55,6 +57,20 @@ Status XskSocket::bind(const XskConfig& cfg, bool zero_copy) {
   return Status::success();
 }
 
+// A socket closed moments ago (a restarted daemon's predecessor) frees its
+// queue from a kernel workqueue (xp_release_deferred), so the queue reads
+// EBUSY for a few milliseconds. Retry briefly before calling it taken.
+Status XskSocket::bind_retrying(const XskConfig& cfg, bool zero_copy) {
+  constexpr int kTries = 50;  // 10 ms apart: at most half a second
+  Status st;
+  for (int i = 0; i < kTries; ++i) {
+    st = bind(cfg, zero_copy);
+    if (st || st.code() != -EBUSY) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return st;
+}
+
 Result<std::unique_ptr<XskSocket>> XskSocket::create(const std::string& ifname, uint32_t queue,
                                                      const XskConfig& cfg) {
   if (Status s = validate(cfg); !s) return s.error();
@@ -68,17 +84,17 @@ Result<std::unique_ptr<XskSocket>> XskSocket::create(const std::string& ifname, 
 
   if (cfg.mode == BindMode::kCopy || cfg.mode == BindMode::kZeroCopy) {
     const bool zc = cfg.mode == BindMode::kZeroCopy;
-    if (Status st = s->bind(cfg, zc); !st) return st.error();
+    if (Status st = s->bind_retrying(cfg, zc); !st) return st.error();
     std::fprintf(stderr, "%s%s mode (forced)\n", where.c_str(), s->mode_name());
     return s;
   }
-  Status zc = s->bind(cfg, true);
+  Status zc = s->bind_retrying(cfg, true);
   if (zc) {
     std::fprintf(stderr, "%szero-copy mode\n", where.c_str());
     return s;
   }
   if (zc.code() == -EPERM || zc.code() == -EACCES || zc.code() == -ENOMEM) return zc.error();
-  if (Status st = s->bind(cfg, false); !st) return st.error();
+  if (Status st = s->bind_retrying(cfg, false); !st) return st.error();
   const char* why = zc.code() == -EOPNOTSUPP ? "zero-copy not supported by the driver"
                                              : "zero-copy bind failed";
   std::fprintf(stderr, "%scopy mode (%s)\n", where.c_str(), why);

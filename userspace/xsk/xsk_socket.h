@@ -39,7 +39,9 @@ class XskSocket {
   // Creates the UMEM and binds. kAuto tries zero-copy, falls back to copy
   // and logs exactly one line to stderr naming the mode in use. Errors:
   // -ENODEV unknown interface, -EINVAL queue out of range or bad config,
-  // -EOPNOTSUPP forced zero-copy unsupported, -EPERM missing privileges.
+  // -EOPNOTSUPP forced zero-copy unsupported, -EPERM missing privileges,
+  // -EBUSY the queue still has another socket after half a second of retries
+  // (a socket closed just before frees its queue a few ms later).
   static Result<std::unique_ptr<XskSocket>> create(const std::string& ifname, uint32_t queue,
                                                    const XskConfig& cfg);
   ~XskSocket();
@@ -115,6 +117,7 @@ class XskSocket {
  private:
   XskSocket() = default;
   Status bind(const XskConfig& cfg, bool zero_copy);
+  Status bind_retrying(const XskConfig& cfg, bool zero_copy);
   bool tx_desc_ok(const xdp_desc& d) const;
 
   std::unique_ptr<Umem> umem_;
