@@ -17,11 +17,11 @@ double GilbertElliott::mean_loss() const {
 std::string describe(const LinkParams& p) {
   char buf[320];
   std::snprintf(buf, sizeof buf,
-                "bw=%.3gMbit/s delay=%lldus queue=%zuB loss=%g burst(g2b=%g b2g=%g lg=%g lb=%g) "
+                "bw=%.3gMbit/s delay=%lldus queue=%zuB loss=%g burst(g2b=%g b2g=%g lg=%g lb=%g max=%u) "
                 "reorder=%g+%lldus dup=%g corrupt=%g",
                 static_cast<double>(p.bandwidth_bps) / 1e6, static_cast<long long>(p.delay.us),
                 p.queue_limit_bytes, p.loss, p.burst.p_good_to_bad, p.burst.p_bad_to_good,
-                p.burst.loss_good, p.burst.loss_bad, p.reorder,
+                p.burst.loss_good, p.burst.loss_bad, p.burst.max_bad, p.reorder,
                 static_cast<long long>(p.reorder_extra.us), p.duplicate, p.corrupt);
   return buf;
 }
@@ -33,7 +33,10 @@ bool Link::chance(double p) { return p > 0.0 && unit_(rng_) < p; }
 bool Link::lost_by_impairment() {
   if (p_.burst.enabled()) {
     bool lost = chance(burst_bad_ ? p_.burst.loss_bad : p_.burst.loss_good);
-    burst_bad_ = burst_bad_ ? !chance(p_.burst.p_bad_to_good) : chance(p_.burst.p_good_to_bad);
+    bad_run_ = burst_bad_ ? bad_run_ + 1 : 0;
+    bool capped = p_.burst.max_bad > 0 && bad_run_ >= p_.burst.max_bad;
+    burst_bad_ = burst_bad_ ? !(chance(p_.burst.p_bad_to_good) || capped)
+                            : chance(p_.burst.p_good_to_bad);
     if (lost) {
       ++stats_.burst_losses;
       return true;

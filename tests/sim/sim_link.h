@@ -21,11 +21,15 @@ namespace xtcp::sim {
 // Two-state burst loss (Gilbert-Elliott): in each state a segment is lost
 // with that state's probability; after each segment the state flips with
 // p_good_to_bad / p_bad_to_good. Mean burst length is 1 / p_bad_to_good.
+// The chain advances per segment, so when traffic is sparse (a sender in
+// RTO backoff sends one segment per timeout) a long geometric tail would be
+// an outage of minutes; max_bad caps the segments a bad period lasts.
 struct GilbertElliott {
   double p_good_to_bad = 0.0;
   double p_bad_to_good = 1.0;
   double loss_good = 0.0;
   double loss_bad = 1.0;
+  uint32_t max_bad = 0;  // 0: no cap
   bool enabled() const { return p_good_to_bad > 0.0; }
   // Long-run loss rate, for goodput expectations.
   double mean_loss() const;
@@ -95,6 +99,7 @@ class Link {
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> unit_{0.0, 1.0};
   bool burst_bad_ = false;
+  uint32_t bad_run_ = 0;  // segments seen in the current bad period
   int64_t busy_until_ns_ = 0;  // end of the last serialization
   uint64_t order_ = 0;
   std::vector<Packet> heap_;  // min-heap on (at_us, order)

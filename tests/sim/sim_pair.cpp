@@ -47,6 +47,16 @@ uint64_t stream_hash(uint64_t seed, uint64_t len) {
   return h.value();
 }
 
+// XTCP_SIM_TRACE: 1 = periodic per-side info lines, 2 = also every segment
+// received, 3 = and every segment sent.
+int trace_level() {
+  static const int level = [] {
+    const char* t = std::getenv("XTCP_SIM_TRACE");
+    return t ? std::atoi(t) : 0;
+  }();
+  return level;
+}
+
 class Host {
  public:
   Host(const tcp::FourTuple& tuple, uint64_t out_seed, uint64_t in_seed, SideResult& r)
@@ -71,6 +81,7 @@ class Host {
   void app_send();
   void app_recv(Instant now);
   void emit(const tcp::OutSegment& out, Instant now, Link& link);
+  void log_segment(const wire::TcpRepr& seg, Instant now) const;
 
   tcp::FourTuple tuple_;  // local = this host
   uint32_t pseudo_out_, pseudo_in_;
@@ -95,6 +106,7 @@ void Host::receive(std::span<const uint8_t> bytes, bool corrupted, Instant now) 
     ++r_.parse_errors;
     return;
   }
+  if (trace_level() >= 2) log_segment(seg, now);
   tcp::FourTuple t{tuple_.local, seg.dst_port, tuple_.remote, seg.src_port};
   if (conn && conn->tuple() == t) {
     conn->on_segment(seg, now);
@@ -102,6 +114,20 @@ void Host::receive(std::span<const uint8_t> bytes, bool corrupted, Instant now) 
     listener->on_segment(t, seg, now);
     if (!conn) conn = listener->accept();
   }
+}
+
+void Host::log_segment(const wire::TcpRepr& seg, Instant now) const {
+  namespace f = wire::tcp_flags;
+  std::fprintf(stderr, "t=%.6f ->%s %s%s%s%s seq=%u ack=%u len=%zu win=%u", now.us / 1e6,
+               tuple_.local_port == kClientPort ? "C" : "S", seg.has(f::kSyn) ? "S" : "",
+               seg.has(f::kFin) ? "F" : "", seg.has(f::kRst) ? "R" : "",
+               seg.has(f::kAck) ? "." : "", seg.seq.raw(), seg.ack.raw(), seg.payload.size(),
+               seg.window);
+  if (seg.options.timestamps)
+    std::fprintf(stderr, " ts=%u/%u", seg.options.timestamps->tsval, seg.options.timestamps->tsecr);
+  for (const wire::SackBlock& b : seg.options.sack_blocks())
+    std::fprintf(stderr, " sack=%u-%u", b.left.raw(), b.right.raw());
+  std::fprintf(stderr, "\n");
 }
 
 void Host::app_send() {
@@ -159,6 +185,10 @@ void Host::emit(const tcp::OutSegment& out, Instant now, Link& link) {
     return;
   }
   ++r_.segments_out;
+  if (trace_level() >= 3) {
+    std::fprintf(stderr, "t=%.6f %s-> emit ", now.us / 1e6, tuple_.local_port == kClientPort ? "C" : "S");
+    log_segment(out.repr, now);
+  }
   link.send({scratch_.data(), n}, now);
 }
 
@@ -229,6 +259,7 @@ struct Loop {
   Host& client;
   Host& server;
   Link forward, reverse;  // client -> server, server -> client
+  Instant next_trace{};
 
   bool finished() const {
     const Host& ah = res.client.active_closer ? client : server;
@@ -237,7 +268,28 @@ struct Loop {
            ph.state() == State::kClosed;
   }
 
+  // XTCP_SIM_TRACE=1: one line per side every virtual 100 ms, to see where
+  // a slow transfer spends its time (2: every segment as well).
+  void trace(Instant now) {
+    if (trace_level() < 1 || now < next_trace) return;
+    next_trace = now + tcp::Duration::millis(100);
+    for (const Host* h : {&client, &server}) {
+      if (!h->conn) continue;
+      tcp::TcpInfo i = h->conn->info();
+      std::fprintf(stderr,
+                   "t=%.3f %s %s acked=%" PRIu64 " rcvd=%" PRIu64 " cwnd=%u ssth=%u infl=%u "
+                   "wnd=%u rto=%lldms srtt=%lldms rtx=%" PRIu64 " rtos=%" PRIu64 " fr=%" PRIu64
+                   " rec=%d\n",
+                   static_cast<double>(now.us) / 1e6, h == &client ? "C" : "S",
+                   tcp::to_string(i.state), i.bytes_acked, i.bytes_received, i.cwnd, i.ssthresh,
+                   i.bytes_in_flight, i.snd_wnd, static_cast<long long>(i.rto.millis()),
+                   static_cast<long long>(i.srtt.millis()), i.retransmits, i.rto_count,
+                   i.fast_retransmits, i.in_recovery);
+    }
+  }
+
   void step(Instant now) {
+    trace(now);
     std::vector<uint8_t> pkt;
     bool bad = false;
     while (forward.deliver(now, pkt, bad)) {

@@ -1,6 +1,7 @@
 // The simulated link itself: timing, tail drop, impairment rates, replay.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 #include "sim/sim_link.h"
@@ -68,6 +69,36 @@ TEST_CASE("link: loss, burst loss, duplication, corruption rates", "[sim][link]"
   CHECK(changed == s.corrupted);
   CHECK(flagged == s.corrupted);
   CHECK(s.delivered == kN - s.random_losses - s.burst_losses + s.duplicated);
+}
+
+TEST_CASE("link: Gilbert-Elliott bursts have the configured mean and cap", "[sim][link]") {
+  LinkParams p{.bandwidth_bps = 0};
+  p.burst = {.p_good_to_bad = 0.02, .p_bad_to_good = 0.25, .loss_good = 0, .loss_bad = 1};
+  auto bursts = [&](uint32_t cap) {
+    p.burst.max_bad = cap;
+    Link link(p, 11);
+    std::vector<int> runs;
+    int run = 0;
+    for (int i = 0; i < 200000; ++i) {
+      uint64_t before = link.stats().burst_losses;
+      link.send(packet(1, 0), Instant::from_micros(i));
+      if (link.stats().burst_losses > before) {
+        ++run;
+      } else if (run > 0) {
+        runs.push_back(run);
+        run = 0;
+      }
+    }
+    return runs;
+  };
+  std::vector<int> free_runs = bursts(0);
+  double mean = 0;
+  for (int r : free_runs) mean += r;
+  mean /= static_cast<double>(free_runs.size());
+  CHECK(mean == Approx(4.0).epsilon(0.1));  // 1 / p_bad_to_good
+  int longest = 0;
+  for (int r : bursts(6)) longest = std::max(longest, r);
+  CHECK(longest == 6);
 }
 
 TEST_CASE("link: reordering holds some segments back", "[sim][link]") {

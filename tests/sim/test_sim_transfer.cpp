@@ -159,9 +159,10 @@ Scenario loss(const char* n, double p, double floor) {
 
 Scenario burst() {
   Scenario s{"burst-loss", base_link(), 0.4, true, false};
-  // Mean burst 3 segments, about 1% of segments lost in the long run.
+  // Mean burst 3 segments, at most 8, about 1% of segments lost in the
+  // long run (the cap: see GilbertElliott in sim_link.h).
   s.link.burst = {.p_good_to_bad = 0.0035, .p_bad_to_good = 0.333, .loss_good = 0.0,
-                  .loss_bad = 1.0};
+                  .loss_bad = 1.0, .max_bad = 8};
   return s;
 }
 
