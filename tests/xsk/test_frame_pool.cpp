@@ -166,6 +166,20 @@ TEST_CASE("XskConfig validation names the bad field", "[xsk][config]") {
   CHECK_THAT(xtcp::xsk::validate(c).message(), Catch::Contains("frame_headroom"));
 }
 
+TEST_CASE("XskConfig headroom counts the kernel's XDP_PACKET_HEADROOM too", "[xsk][config]") {
+  // RX data starts 256 + frame_headroom bytes into a chunk; the kernel drops
+  // frames longer than the rest, so 2048 - 256 - 300 = 1492 bytes would
+  // silently lose every full-size frame.
+  xtcp::xsk::XskConfig c;
+  c.frame_size = 2048;
+  c.frame_headroom = 300;
+  CHECK(xtcp::xsk::validate(c).code() == -EINVAL);
+  c.frame_headroom = 2048 - 256 - 1518;  // exactly a VLAN-tagged 1500-byte frame left
+  CHECK(xtcp::xsk::validate(c).ok());
+  c.frame_headroom += 1;
+  CHECK_FALSE(xtcp::xsk::validate(c).ok());
+}
+
 TEST_CASE("bind modes parse and print", "[xsk][config]") {
   using xtcp::xsk::BindMode;
   BindMode m = BindMode::kAuto;

@@ -1,13 +1,16 @@
 #include "xsk/config.h"
 
+#include <linux/bpf.h>  // XDP_PACKET_HEADROOM
+
 namespace xtcp::xsk {
 
 namespace {
 
 bool is_pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-// Room a frame must keep after the headroom: an Ethernet frame of MTU 1500.
-constexpr uint32_t kMinPayloadRoom = 1514;
+// Room a frame must keep for received data: an 802.1Q-tagged Ethernet frame
+// of MTU 1500 (14 + 4 + 1500).
+constexpr uint32_t kMinPayloadRoom = 1518;
 
 }  // namespace
 
@@ -45,9 +48,12 @@ Status validate(const XskConfig& c) {
     if (!is_pow2(r.v))
       return bad(std::string(r.name) + " " + std::to_string(r.v) +
                  " is invalid; ring sizes must be non-zero powers of two.");
-  if (c.frame_headroom + kMinPayloadRoom > c.frame_size)
-    return bad("frame_headroom " + std::to_string(c.frame_headroom) +
-               " leaves no room for a 1514-byte frame; lower it or use 4096-byte frames.");
+  // The kernel puts RX data XDP_PACKET_HEADROOM plus our headroom into the
+  // chunk and drops frames longer than the rest (xsk_buff_pool.c frame_len).
+  if (uint64_t{c.frame_headroom} + XDP_PACKET_HEADROOM + kMinPayloadRoom > c.frame_size)
+    return bad("frame_headroom " + std::to_string(c.frame_headroom) + " plus the kernel's " +
+               std::to_string(XDP_PACKET_HEADROOM) + " bytes leaves no room for a " +
+               std::to_string(kMinPayloadRoom) + "-byte frame; lower it or use 4096-byte frames.");
   return Status::success();
 }
 

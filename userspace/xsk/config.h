@@ -38,7 +38,8 @@ struct XskConfig {
 };
 
 // Checks sizes before anything is mapped: frame size 2048 or 4096, ring
-// sizes non-zero powers of two, headroom leaving room for an MTU-sized frame,
+// sizes non-zero powers of two, headroom (plus the kernel's 256 bytes of
+// XDP_PACKET_HEADROOM) leaving room for a VLAN-tagged MTU-1500 frame,
 // 1 <= frame_count <= kMaxFrameCount. Error code -EINVAL with the reason.
 Status validate(const XskConfig& cfg);
 
