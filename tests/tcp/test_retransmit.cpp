@@ -272,3 +272,25 @@ TEST_CASE("Keepalive: off by default, no timer", "[keepalive]") {
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("Idle restart: cwnd falls back to the restart window after an idle RTO (RFC 5681 4.1)", "[retransmit][cc]") {
+  auto c = established();
+  send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK, .window = 65535});
+  std::vector<uint8_t> d(30000, 'x');
+  c->send(d);
+  uint32_t acked = 0;
+  for (int t = 2; t < 40 && acked < 30000; ++t) {
+    for (const Sent& s : drain(*c, t)) acked += static_cast<uint32_t>(s.payload.size());
+    send(*c, t, {.seq = R + 1, .ack = L + 1 + acked, .flags = ACK, .window = 65535});
+  }
+  REQUIRE(c->send_queue_len() == 0);
+  uint32_t grown = c->info().cwnd;
+  REQUIRE(grown > 10000);  // beyond the initial window
+  c->send(d);
+  drain(*c, 10000);  // long idle, then send
+  CHECK(c->info().cwnd <= 10000);
+}
+
+}  // namespace xtcp::tcp::test

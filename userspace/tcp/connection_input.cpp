@@ -54,7 +54,7 @@ void Connection::on_syn_sent(const TcpRepr& seg, Instant now) {
   // Fourth: SYN. RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ.
   rcv_.irs = seg.seq;
   rcv_.nxt = seg.seq + 1;
-  rcv_.adv_edge = rcv_.nxt;
+  rcv_.adv_edge = rcv_.nxt + rcv_.wnd;  // what our SYN offered (unscaled)
   last_ack_sent_ = rcv_.nxt;
   negotiate(seg);
   if (seg.options.timestamps) {

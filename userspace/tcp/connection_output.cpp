@@ -35,7 +35,10 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
   }
   on_timers(now);
   if (state_ == State::kClosed || state_ == State::kListen) return false;
-  if (state_ == State::kSynSent) ack_now_ = false;  // nothing to ACK yet
+  if (state_ == State::kSynSent) {
+    ack_now_ = false;  // nothing to ACK yet
+    extra_acks_ = 0;
+  }
   bool sent = emit_syn(now, out) || emit_retransmission(now, out) || emit_new_data(now, out);
   if (!sent && probe_now_) {
     // Zero-window and keepalive probe: an old sequence number the peer
