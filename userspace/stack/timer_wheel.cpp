@@ -133,7 +133,7 @@ bool TimerWheel::next_event(uint64_t& tick, unsigned& level) const {
     if (!ahead) continue;
     const uint64_t s = static_cast<uint64_t>(std::countr_zero(ahead));
     const uint64_t t = (current_ & ~low_mask(l + 1)) | (s << (l * kSlotBits));
-    if (!found || t <= tick) {  // ties: keep the highest level
+    if (!found || t < tick) {
       tick = t;
       level = l;
       found = true;
@@ -147,31 +147,29 @@ bool TimerWheel::next_event(uint64_t& tick, unsigned& level) const {
 // (after moving to target) when no event lies at or before target.
 bool TimerWheel::step(uint64_t target, TimerLink& expired) {
   uint64_t tick = 0;
-  unsigned top = 0;
-  if (!next_event(tick, top) || tick > target) {
+  unsigned level = 0;
+  if (!next_event(tick, level) || tick > target) {
     if (target > current_) current_ = target;
     return false;
   }
   current_ = tick;
-  // Every level whose current digit's slot is occupied is reached now
-  // (the lower digits of tick are zero up to `top`); higher first, so
-  // cascaded timers land in slots not yet visited at this tick.
-  for (unsigned l = top + 1; l-- > 0;) {
-    const unsigned slot = digit(current_, l);
-    if (!(occupied_[l] >> slot & 1)) continue;
-    TimerLink batch;
-    list_init(batch);
-    splice(batch, slots_[l * kSlots + slot]);
-    occupied_[l] &= ~(uint64_t{1} << slot);
-    while (!list_empty(batch)) {
-      auto& h = static_cast<TimerHandle&>(*batch.next);
-      h.unlink();
-      if (h.expiry_tick_ <= current_) {
-        h.bucket_ = kFiringBucket;
-        push_back(expired, h);
-      } else {
-        file(h);
-      }
+  // Only this level is reached at this tick: a lower level's next slot
+  // has a non-zero digit below it, where this tick has zeros.
+  // The slot's timers expire now or are re-filed lower, ahead of the
+  // current digits.
+  const unsigned slot = digit(current_, level);
+  TimerLink batch;
+  list_init(batch);
+  splice(batch, slots_[level * kSlots + slot]);
+  occupied_[level] &= ~(uint64_t{1} << slot);
+  while (!list_empty(batch)) {
+    auto& h = static_cast<TimerHandle&>(*batch.next);
+    h.unlink();
+    if (h.expiry_tick_ <= current_) {
+      h.bucket_ = kFiringBucket;
+      push_back(expired, h);
+    } else {
+      file(h);
     }
   }
   return true;
