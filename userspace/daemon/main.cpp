@@ -64,7 +64,9 @@ void serve(ControlServer& server, int sig_fd) {
 }
 
 int run(const Config& cfg) {
-  if (!has_required_capabilities()) return fail(kPrivilegeError);
+  const uint64_t umem_bytes = uint64_t{cfg.queues} * cfg.frames * cfg.frame_size;
+  if (std::string why = privilege_problem(current_privileges(umem_bytes)); !why.empty())
+    return fail(why);
   int sig_fd = shutdown_signal_fd();
   if (sig_fd < 0) return fail("cannot set up signal handling: " + std::string(strerror(errno)));
   StatsProxy proxy;

@@ -30,8 +30,12 @@ Result<std::unique_ptr<Umem>> Umem::create(const XskConfig& cfg) {
   if (err) {
     u->umem_ = nullptr;
     const bool perm = err == -EPERM || err == -EACCES;
-    return make_error(err, perm ? "could not register the UMEM; run as root or with CAP_NET_RAW "
-                                  "and enough RLIMIT_MEMLOCK"
+    // ENOBUFS: the pages would exceed RLIMIT_MEMLOCK (xdp_umem_account_pages).
+    if (err == -ENOBUFS)
+      return make_error(err, "could not pin " + std::to_string(u->size_ >> 20) +
+                                 " MiB of UMEM: above RLIMIT_MEMLOCK; grant CAP_IPC_LOCK, raise "
+                                 "the limit (ulimit -l) or use fewer frames");
+    return make_error(err, perm ? "could not register the UMEM; run as root or with CAP_NET_RAW"
                                 : "could not register the UMEM with the kernel");
   }
   return u;
