@@ -90,3 +90,18 @@ TEST_CASE("bad command lines name the problem", "[options]") {
   for (auto& p : {parse({"--iface", "a", "--queues", "0"}), parse({"--bogus"})})
     CHECK(p.error.find("see xtcpd --help") != std::string::npos);
 }
+
+TEST_CASE("the interface MTU must fit in a UMEM frame", "[options]") {
+  Config c;
+  c.iface = "xt-d";
+  c.frame_size = 2048;  // 2048 - 256 (XDP_PACKET_HEADROOM) - 18 = 1774 bytes of MTU
+  CHECK(xtcp::daemon::check_mtu(c, 1500) == "");
+  CHECK(xtcp::daemon::check_mtu(c, 1774) == "");
+  CHECK(xtcp::daemon::check_mtu(c, 1775) ==
+        "the MTU 1775 of xt-d does not fit in 2048-byte UMEM frames (at most 1774); use "
+        "--frame-size 4096 or lower the MTU");
+  c.frame_size = 4096;
+  CHECK(xtcp::daemon::check_mtu(c, 3822) == "");
+  CHECK(xtcp::daemon::check_mtu(c, 9000) ==
+        "the MTU 9000 of xt-d does not fit in 4096-byte UMEM frames (at most 3822); lower the MTU");
+}

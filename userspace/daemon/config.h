@@ -38,4 +38,10 @@ std::string default_socket_path();
 // The per-queue AF_XDP sizing derived from the command line.
 xsk::XskConfig xsk_config(const Config& cfg);
 
+// "" when a frame of the interface's MTU (Ethernet header and one VLAN tag
+// included) fits in a UMEM frame after the kernel's XDP_PACKET_HEADROOM;
+// else one sentence saying what to change. The kernel drops longer frames
+// on the AF_XDP socket (counted only in xsk_rx_dropped).
+std::string check_mtu(const Config& cfg, uint32_t mtu);
+
 }  // namespace xtcp::daemon

@@ -9,7 +9,8 @@ namespace {
 
 xsk::Error fail(int code, std::string sentence) { return xsk::Error{code, std::move(sentence)}; }
 
-// The interface must exist here and have at least cfg.queues rx queues.
+// The interface must exist here, its MTU fit our frames, and it must have
+// at least cfg.queues rx queues.
 xsk::Status check_interface(const Config& cfg) {
   auto idx = xsk::ifindex_of(cfg.iface);
   if (!idx) {
@@ -19,6 +20,9 @@ xsk::Status check_interface(const Config& cfg) {
                                "namespace that holds it (ip netns exec NS xtcpd ...)");
     return idx.error();
   }
+  auto link = xsk::link_info(*idx);
+  if (!link) return link.error();
+  if (std::string why = check_mtu(cfg, link->mtu); !why.empty()) return fail(-EMSGSIZE, why);
   auto q = xsk::queue_count(cfg.iface);
   if (!q) return q.error();
   if (cfg.queues > q->rx)
