@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -126,6 +128,15 @@ TEST_CASE("map operations: listeners, flows, sockets", "[xsk][steer][root]") {
   CHECK(p.add_flow(f, 1).ok());
   CHECK(p.remove_flow(f).ok());
   CHECK(p.remove_flow(f).code() == -ENOENT);
+  // Keys the program could never match are refused, not stored.
+  FlowTuple mixed{a, 80, *IpAddr::parse("fd79::1"), 40000};
+  CHECK(p.add_flow(mixed, 0).code() == -EINVAL);
+  IpAddr no_family = a;
+  no_family.family = 0;
+  CHECK(p.add_listener(no_family, 80, 0).code() == -EINVAL);
+  uint8_t key[64];
+  CHECK(bpf_map_get_next_key(p.flows_fd(), nullptr, key) == -ENOENT);  // both maps empty
+  CHECK(bpf_map_get_next_key(p.listeners_fd(), nullptr, key) == -ENOENT);
   CHECK(p.register_socket(XTCP_MAX_QUEUES, 3).code() == -EINVAL);
   // An XSKMAP only takes AF_XDP sockets.
   CHECK_FALSE(p.register_socket(0, 0).ok());

@@ -47,6 +47,20 @@ Status map_status(int ret, const char* what) {
   return make_error(ret < 0 ? ret : -errno, std::string("could not ") + what);
 }
 
+// A key of another family, or a flow mixing families, could be stored but
+// never matched by the program: refuse it instead.
+Status check_family(const IpAddr& a) {
+  if (a.family == AF_INET || a.family == AF_INET6) return Status::success();
+  return Error{-EINVAL, "an address must be IPv4 or IPv6 (family " + std::to_string(a.family) + ")"};
+}
+
+Status check_flow(const FlowTuple& f) {
+  if (Status s = check_family(f.local); !s) return s;
+  if (f.local.family == f.remote.family) return Status::success();
+  return Error{-EINVAL, "a flow's local " + f.local.to_string() + " and remote " +
+                            f.remote.to_string() + " must be of the same family"};
+}
+
 }  // namespace
 
 const char* steer_stat_name(size_t i) {
@@ -108,6 +122,7 @@ int SteerProgram::flows_fd() const { return bpf_map__fd(skel_->maps.flows); }
 int SteerProgram::xsks_fd() const { return bpf_map__fd(skel_->maps.xsks); }
 
 Status SteerProgram::add_listener(const IpAddr& addr, uint16_t port, uint32_t owner_queue) {
+  if (Status s = check_family(addr); !s) return s;
   const xtcp_listener_key k = make_listener_key(addr, port);
   const xtcp_listener_value v{owner_queue, 0};
   return map_status(bpf_map_update_elem(listeners_fd(), &k, &v, BPF_ANY),
@@ -115,11 +130,13 @@ Status SteerProgram::add_listener(const IpAddr& addr, uint16_t port, uint32_t ow
 }
 
 Status SteerProgram::remove_listener(const IpAddr& addr, uint16_t port) {
+  if (Status s = check_family(addr); !s) return s;
   const xtcp_listener_key k = make_listener_key(addr, port);
   return map_status(bpf_map_delete_elem(listeners_fd(), &k), "remove the listener (not present?)");
 }
 
 Status SteerProgram::add_flow(const FlowTuple& flow, uint32_t owner_queue) {
+  if (Status s = check_flow(flow); !s) return s;
   const xtcp_flow_key k = make_flow_key(flow);
   const xtcp_flow_value v{owner_queue, 0};
   return map_status(bpf_map_update_elem(flows_fd(), &k, &v, BPF_ANY),
@@ -127,6 +144,7 @@ Status SteerProgram::add_flow(const FlowTuple& flow, uint32_t owner_queue) {
 }
 
 Status SteerProgram::remove_flow(const FlowTuple& flow) {
+  if (Status s = check_flow(flow); !s) return s;
   const xtcp_flow_key k = make_flow_key(flow);
   return map_status(bpf_map_delete_elem(flows_fd(), &k), "remove the flow (not present?)");
 }

@@ -50,7 +50,8 @@ class SteerProgram {
   uint32_t prog_id() const { return prog_id_; }
 
   // Segments to (addr, port) go to the socket of owner_queue. An all-zero
-  // address of the family is the wildcard. Port in host order.
+  // address of the family is the wildcard. Port in host order. -EINVAL for
+  // a family other than AF_INET/AF_INET6, or a flow mixing the two.
   Status add_listener(const IpAddr& addr, uint16_t port, uint32_t owner_queue);
   Status remove_listener(const IpAddr& addr, uint16_t port);  // -ENOENT if absent
   Status add_flow(const FlowTuple& flow, uint32_t owner_queue);
