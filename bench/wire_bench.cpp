@@ -1,8 +1,8 @@
 // Micro benchmark: whole-frame parse (Ethernet/IPv4/TCP with timestamps,
 // both checksums verified) and whole-frame build of a 1514-byte frame.
 // Not wired into bench/CMakeLists.txt; build by hand against the wire layer:
-//   g++ -O2 -std=c++20 -Iuserspace bench/wire_bench.cpp \
-//       build/userspace/wire/libxtcp_wire.a -o /tmp/wire_bench && /tmp/wire_bench
+//   g++ -O2 -std=c++20 -Iuserspace bench/wire_bench.cpp
+//       build/userspace/wire/libxtcp_wire.a -o /tmp/wire_bench   (one line)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
