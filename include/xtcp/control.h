@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define XTCP_CTL_MAGIC 0x50435458u /* "XTCP" read as little-endian bytes */
@@ -31,6 +32,13 @@
 #define XTCP_CTL_MAX_MESSAGE 16384
 #define XTCP_CTL_DEFAULT_SOCKET "/run/xtcp/xtcpd.sock"
 #define XTCP_CTL_SOCKET_ENV "XTCP_SOCKET"
+
+/* The control socket's path: $XTCP_SOCKET when set and non-empty, else
+ * XTCP_CTL_DEFAULT_SOCKET. xtcpd serves it and every client reaches it. */
+static inline const char *xtcp_ctl_socket_path(void) {
+  const char *env = getenv(XTCP_CTL_SOCKET_ENV);
+  return env != NULL && env[0] != '\0' ? env : XTCP_CTL_DEFAULT_SOCKET;
+}
 
 /*
  * Message types. A reply has XTCP_CTL_REPLY_BIT set on its request's type;

@@ -101,3 +101,16 @@ TEST_CASE("a full stats page fits in one datagram", "[control]") {
   CHECK(full <= XTCP_CTL_MAX_MESSAGE);
   CHECK(full + sizeof(xtcp_ctl_stat_entry) > XTCP_CTL_MAX_MESSAGE);
 }
+
+TEST_CASE("the control socket path follows $XTCP_SOCKET, else the default", "[control]") {
+  const char* saved = std::getenv(XTCP_CTL_SOCKET_ENV);
+  const std::string keep = saved ? saved : "";
+  unsetenv(XTCP_CTL_SOCKET_ENV);
+  CHECK(std::string(xtcp_ctl_socket_path()) == XTCP_CTL_DEFAULT_SOCKET);
+  setenv(XTCP_CTL_SOCKET_ENV, "", 1);  // empty means unset
+  CHECK(std::string(xtcp_ctl_socket_path()) == XTCP_CTL_DEFAULT_SOCKET);
+  setenv(XTCP_CTL_SOCKET_ENV, "/tmp/x.sock", 1);
+  CHECK(std::string(xtcp_ctl_socket_path()) == "/tmp/x.sock");
+  if (saved) setenv(XTCP_CTL_SOCKET_ENV, keep.c_str(), 1);
+  else unsetenv(XTCP_CTL_SOCKET_ENV);
+}

@@ -2,15 +2,10 @@
 
 #include <linux/bpf.h>  // XDP_PACKET_HEADROOM
 
-#include <cstdlib>
 
 namespace xtcp::daemon {
 
-std::string default_socket_path() {
-  const char* env = std::getenv(XTCP_CTL_SOCKET_ENV);
-  if (env != nullptr && env[0] != '\0') return env;
-  return Config::kDefaultSocketPath;
-}
+std::string default_socket_path() { return xtcp_ctl_socket_path(); }
 
 xsk::XskConfig xsk_config(const Config& cfg) {
   xsk::XskConfig x;

@@ -36,14 +36,6 @@ bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
   return true;
 }
 
-bool parse_mode(std::string_view s, xsk::BindMode* out) {
-  if (s == "auto") *out = xsk::BindMode::kAuto;
-  else if (s == "zerocopy") *out = xsk::BindMode::kZeroCopy;
-  else if (s == "copy") *out = xsk::BindMode::kCopy;
-  else return false;
-  return true;
-}
-
 constexpr std::string_view kValueOptions[] = {"--iface",      "--queues", "--socket",
                                               "--steer-port", "--xdp-mode", "--frame-size",
                                               "--frames",     "--ring-size"};
@@ -77,7 +69,7 @@ std::string apply(Config& c, std::string_view name, std::string_view value) {
     if (!parse_u32(value, 1, 65535, &v)) return bad_value(name, "a port from 1 to 65535", value);
     c.steer_ports.push_back(static_cast<uint16_t>(v));
   } else if (name == "--xdp-mode") {
-    if (!parse_mode(value, &c.xdp_mode)) return bad_value(name, "auto, zerocopy or copy", value);
+    if (!xsk::parse_bind_mode(value, &c.xdp_mode)) return bad_value(name, "auto, zerocopy or copy", value);
   } else if (name == "--frame-size") {
     if (!parse_u32(value, 2048, 4096, &c.frame_size) || !is_power_of_two(c.frame_size))
       return bad_value(name, "2048 or 4096", value);

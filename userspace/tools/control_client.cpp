@@ -7,7 +7,6 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 namespace xtcp::tools {
@@ -26,11 +25,7 @@ std::string field(const char (&f)[N]) {
 
 }  // namespace
 
-std::string default_control_socket() {
-  const char* env = std::getenv(XTCP_CTL_SOCKET_ENV);
-  if (env != nullptr && env[0] != '\0') return env;
-  return XTCP_CTL_DEFAULT_SOCKET;
-}
+std::string default_control_socket() { return xtcp_ctl_socket_path(); }
 
 const char* bind_mode_text(uint32_t mode) {
   switch (mode) {

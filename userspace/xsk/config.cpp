@@ -14,23 +14,6 @@ constexpr uint32_t kMinPayloadRoom = 1518;
 
 }  // namespace
 
-const char* bind_mode_name(BindMode m) {
-  switch (m) {
-    case BindMode::kAuto: return "auto";
-    case BindMode::kZeroCopy: return "zerocopy";
-    case BindMode::kCopy: return "copy";
-  }
-  return "?";
-}
-
-bool parse_bind_mode(const std::string& s, BindMode* out) {
-  if (s == "auto") *out = BindMode::kAuto;
-  else if (s == "zerocopy") *out = BindMode::kZeroCopy;
-  else if (s == "copy") *out = BindMode::kCopy;
-  else return false;
-  return true;
-}
-
 Status validate(const XskConfig& c) {
   auto bad = [](std::string s) { return Status(Error{-EINVAL, std::move(s)}); };
   // Aligned-mode UMEM chunks are 2048 or 4096 bytes (kernel xdp_umem_reg).

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "xsk/result.h"
 
@@ -13,9 +14,25 @@ namespace xtcp::xsk {
 // copy); the other two force one mode and fail if it is not available.
 enum class BindMode : uint8_t { kAuto, kZeroCopy, kCopy };
 
-const char* bind_mode_name(BindMode m);  // "auto", "zerocopy", "copy"
+// "auto", "zerocopy", "copy". Inline, like parse_bind_mode, so option
+// parsers that do not link the xsk library (xtcpd's core) share them.
+inline const char* bind_mode_name(BindMode m) {
+  switch (m) {
+    case BindMode::kAuto: return "auto";
+    case BindMode::kZeroCopy: return "zerocopy";
+    case BindMode::kCopy: return "copy";
+  }
+  return "?";
+}
+
 // Parses "auto" / "zerocopy" / "copy"; false on anything else.
-bool parse_bind_mode(const std::string& s, BindMode* out);
+inline bool parse_bind_mode(std::string_view s, BindMode* out) {
+  if (s == "auto") *out = BindMode::kAuto;
+  else if (s == "zerocopy") *out = BindMode::kZeroCopy;
+  else if (s == "copy") *out = BindMode::kCopy;
+  else return false;
+  return true;
+}
 
 struct XskConfig {
   static constexpr uint32_t kDefaultFrameSize = 4096;   // one page per frame
