@@ -91,6 +91,10 @@ void TimerWheel::arm(TimerHandle& h, tcp::Instant deadline) {
 
 void TimerWheel::cancel(TimerHandle& h) {
   if (!h.armed()) return;
+  if (h.wheel_ != this) {  // armed on another shard's wheel
+    h.wheel_->cancel(h);
+    return;
+  }
   unfile(h);
   h.wheel_ = nullptr;
   --size_;

@@ -1,0 +1,79 @@
+// Ingress pass (daemon-design.md "Shard loop" step 1): take a burst of
+// frames, parse each in place with checksum verification, hand the segment
+// to its connection (flow table, O(1)), else to a listener, else answer with
+// a RST (RFC 9293 3.10.7.1); release the frames. The engine copies payload
+// into its receive ring, so frames go back right after the burst.
+#include <cerrno>
+
+#include "stack/shard.h"
+#include "tcp/reset.h"
+
+namespace xtcp::stack {
+
+namespace f = wire::tcp_flags;
+
+bool Shard::ingress(tcp::Instant now) {
+  const uint32_t n = io_.rx_burst(rx_.data(), static_cast<uint32_t>(rx_.size()));
+  for (uint32_t i = 0; i < n; ++i) on_frame(rx_[i], now);
+  if (n > 0) io_.rx_release(rx_.data(), n);
+  return n > 0;
+}
+
+void Shard::on_frame(const RxFrame& frame, tcp::Instant now) {
+  ++stats_.rx_frames;
+  stats_.rx_bytes += frame.len;
+  wire::ParsedFrame pf;
+  const wire::ParseError e =
+      wire::parse_frame({frame.data, frame.len}, pf, cfg_.rx_checksum);
+  if (e != wire::ParseError::kOk) {
+    ++stats_.rx_malformed[static_cast<size_t>(e)];
+    return;
+  }
+  const tcp::FourTuple t{pf.hdr.dst_ip, pf.tcp.dst_port, pf.hdr.src_ip, pf.tcp.src_port};
+  if (const uint32_t* index = flows_.find(t)) {
+    ConnSlot& s = slots_[*index];
+    tcp::Connection& c = *s.conn;
+    // RFC 6191: a TIME-WAIT connection yields its tuple to a newer SYN.
+    const bool reopen = c.accepts_new_syn(pf.tcp) &&
+                        listeners_.match(t.local, t.local_port) != nullptr;
+    if (reopen) {
+      release_conn(s);
+    } else if (c.state() != tcp::State::kClosed) {
+      s.mac = pf.hdr.eth.src;  // the next hop back is who sent this
+      s.has_mac = true;
+      c.on_segment(pf.tcp, now);
+      dirty_.mark(s);
+      return;
+    }
+  }
+  to_listener(pf, t, now);
+}
+
+void Shard::to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tcp::Instant now) {
+  const uint32_t* index = listeners_.match(t.local, t.local_port);
+  if (index == nullptr) {
+    ++stats_.rx_no_socket;
+    queue_reset(pf, t);
+    return;
+  }
+  ListenerSlot& l = lslots_[*index];
+  ++stats_.rx_to_listener;
+  if (pf.tcp.has(f::kSyn)) neighbours_.observe(t.remote, pf.hdr.eth.src, now);
+  l.listener->on_segment(t, pf.tcp, now);
+  accept_ready(l, now);
+  dirty_.mark(l);
+}
+
+// The RST goes back to the MAC the segment came from; bounded queue,
+// overflow counted (the peer retransmits and gets another chance).
+void Shard::queue_reset(const wire::ParsedFrame& pf, const tcp::FourTuple& t) {
+  std::optional<wire::TcpRepr> rst = tcp::reset_for(pf.tcp);
+  if (!rst) return;  // never answer a RST
+  if (resets_.size() >= cfg_.max_pending_resets) {
+    ++stats_.resets_dropped;
+    return;
+  }
+  resets_.push_back({t, *rst, pf.hdr.eth.src});
+}
+
+}  // namespace xtcp::stack
