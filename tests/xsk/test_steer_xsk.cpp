@@ -212,7 +212,14 @@ TEST_CASE("a SYN to a steered listener arrives on the AF_XDP socket (copy mode)"
         for (uint32_t i = 0; i < n; ++i) {
           SynSeen seen = parse_syn(s->data(descs[i].addr), descs[i].len);
           if (seen.syn && seen.dst_port == c.port) got = seen;
-          CHECK(s->recycle(descs[i].addr));
+        }
+        // The first frame one by one, the rest as a burst; a second return
+        // of the same frames is refused, never a second fill-ring entry.
+        if (n > 0) CHECK(s->recycle(descs[0].addr));
+        if (n > 1) CHECK(s->recycle_burst(descs + 1, n - 1) == n - 1);
+        if (n > 0) {
+          CHECK_FALSE(s->recycle(descs[0].addr));
+          CHECK(s->recycle_burst(descs, n) == 0);
         }
         CHECK(s->pool().in_app() == 0);
         CHECK(s->pool().in_fill() == 512);  // recycled: accounting exact

@@ -35,12 +35,10 @@ uint32_t QueueWorker::drain_rx() {
   xdp_desc descs[kRxBatch];
   uint32_t n = sock_.rx_burst(descs, kRxBatch);
   uint64_t bytes = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    bytes += descs[i].len;
-    // No TCP yet: the frame goes straight back to the kernel. If the fill
-    // ring is momentarily full, free it; refill() below picks it up.
-    if (!sock_.recycle(descs[i].addr)) sock_.release(descs[i].addr);
-  }
+  for (uint32_t i = 0; i < n; ++i) bytes += descs[i].len;
+  // No TCP yet: the frames go straight back to the kernel, in one fill-ring
+  // reservation. What does not fit is freed; refill() below picks it up.
+  for (uint32_t i = sock_.recycle_burst(descs, n); i < n; ++i) sock_.release(descs[i].addr);
   if (sock_.pool().free() > 0) sock_.refill(sock_.pool().free());
   if (n > 0) {
     rx_frames_.store(rx_frames() + n, std::memory_order_relaxed);

@@ -69,6 +69,22 @@ bool Umem::recycle(uint64_t addr) {
   return true;
 }
 
+uint32_t Umem::recycle_burst(const xdp_desc* descs, uint32_t n) {
+  n = std::min(n, xsk_prod_nb_free(&fill_, n));  // it may report more than n
+  uint32_t ok = 0;
+  while (ok < n && pool_.recycle_to_fill(pool_.frame_base(descs[ok].addr))) ++ok;
+  if (ok == 0) return 0;
+  uint32_t idx = 0;
+  if (xsk_ring_prod__reserve(&fill_, ok, &idx) != ok) {  // nb_free said there was room
+    for (uint32_t i = 0; i < ok; ++i) pool_.on_rx(pool_.frame_base(descs[i].addr));
+    return 0;
+  }
+  for (uint32_t i = 0; i < ok; ++i)
+    *xsk_ring_prod__fill_addr(&fill_, idx + i) = pool_.frame_base(descs[i].addr);
+  xsk_ring_prod__submit(&fill_, ok);
+  return ok;
+}
+
 uint32_t Umem::reap_completions(uint32_t max) {
   uint32_t idx = 0;
   const uint32_t n = xsk_ring_cons__peek(&comp_, max, &idx);

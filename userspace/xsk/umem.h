@@ -51,6 +51,11 @@ class Umem {
   // Gives a received frame straight back to the fill ring (app -> fill).
   // Returns false when the fill ring is full (the frame stays with the app).
   bool recycle(uint64_t addr);
+  // The same for a burst of RX descriptors, in one fill-ring reservation.
+  // Stops at the first frame that is not the app's (counted by the pool) or
+  // when the ring is full; returns how many went back, the rest stay with
+  // the app.
+  uint32_t recycle_burst(const xdp_desc* descs, uint32_t n);
   // Returns up to max completed TX frames to the pool (tx -> free).
   uint32_t reap_completions(uint32_t max);
 

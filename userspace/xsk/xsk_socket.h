@@ -98,6 +98,8 @@ class XskSocket {
   uint32_t refill(uint32_t max) { return umem_->refill(max); }
   // Hands a received frame back to the fill ring (app -> fill).
   bool recycle(uint64_t addr) { return umem_->recycle(addr); }
+  // Hands a burst of received frames back at once (Umem::recycle_burst).
+  uint32_t recycle_burst(const xdp_desc* descs, uint32_t n) { return umem_->recycle_burst(descs, n); }
   // Returns an app-owned frame to the pool (app -> free).
   bool release(uint64_t addr) { return umem_->pool().release(addr); }
   // Allocates a frame for TX (free -> app); FramePool::kNoFrame when empty.
