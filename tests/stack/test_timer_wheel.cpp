@@ -61,6 +61,16 @@ TEST_CASE("timer wheel: cancel, re-arm and destruction of armed handles", "[time
   CHECK(fired == 0);
   w.arm(b, Instant::never());  // never() means disarmed
   CHECK_FALSE(b.armed());
+
+  // Moving a handle to another wheel leaves nothing behind on the first.
+  TimerWheel other(at_ms(100));
+  w.arm(b, at_ms(20'000));
+  other.arm(b, at_ms(20'000));
+  CHECK(w.size() == 0);
+  CHECK(w.next_deadline() == Instant::never());
+  CHECK(other.size() == 1);
+  CHECK(w.advance(at_ms(30'000), [&](TimerHandle&) { ++fired; }) == 0);
+  CHECK(other.advance(at_ms(30'000), [&](TimerHandle&) { ++fired; }) == 1);
 }
 
 TEST_CASE("timer wheel: deadlines in the past fire on the next advance", "[timer]") {
