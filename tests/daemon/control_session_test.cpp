@@ -160,3 +160,34 @@ TEST_CASE("a reserved request type is answered ENOSYS and the session stays", "[
   CHECK(e.request_type == XTCP_CTL_CONNECT);
   CHECK(e.hdr.seq == 11);
 }
+
+TEST_CASE("hostile HELLO and STATS fields stay inside their bounds", "[session]") {
+  FakeStats src(3);
+  ControlSession s(src);
+  std::vector<uint8_t> reply;
+
+  SECTION("a client name without its NUL is cut, never over-read") {
+    auto m = hello_msg(1);
+    std::memset(m.data() + offsetof(xtcp_ctl_hello, client), 'A', sizeof(xtcp_ctl_hello::client));
+    REQUIRE(s.handle(m.data(), m.size(), reply));
+    CHECK(std::string(s.client_name()) == std::string(31, 'A'));
+  }
+  SECTION("first far past the snapshot is EINVAL, the session stays") {
+    auto first = stats_msg(1, 0);
+    REQUIRE(s.handle(first.data(), first.size(), reply));
+    auto m = stats_msg(2, UINT32_MAX, UINT32_MAX);
+    CHECK(s.handle(m.data(), m.size(), reply));
+    CHECK(error_of(reply).code == EINVAL);
+  }
+  SECTION("a huge max_entries is capped at one datagram") {
+    auto m = stats_msg(3, 0, UINT32_MAX);
+    REQUIRE(s.handle(m.data(), m.size(), reply));
+    CHECK(reply.size() <= XTCP_CTL_MAX_MESSAGE);
+    CHECK(stats_header(reply).count == 3);
+  }
+  SECTION("a later page before any snapshot is EINVAL") {
+    auto m = stats_msg(4, 1);
+    CHECK(s.handle(m.data(), m.size(), reply));
+    CHECK(error_of(reply).code == EINVAL);
+  }
+}
