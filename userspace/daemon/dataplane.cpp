@@ -51,11 +51,13 @@ xsk::Status Dataplane::open_queues(const Config& cfg) {
   for (uint32_t q = 0; q < cfg.queues; ++q) {
     auto sock = xsk::XskSocket::create(cfg.iface, q, xcfg);
     if (!sock) return sock.error();
-    if (auto st = prog_->register_socket(q, sock.value()->fd()); !st) return st;
     socks_.push_back(std::move(sock.value()));
+    // The worker fills the fill ring first: frames steered to a socket
+    // with an empty fill ring are dropped.
     auto worker = QueueWorker::start(*socks_.back());
     if (!worker) return worker.error();
     workers_.push_back(std::move(worker.value()));
+    if (auto st = prog_->register_socket(q, socks_.back()->fd()); !st) return st;
   }
   return {};
 }
