@@ -36,10 +36,28 @@ if (( EUID != 0 )); then
 fi
 
 step "dependencies" ./vm-scripts/setup-deps.sh
-step "clean" rm -rf build
+step "clean" rm -rf build build-asan build-fuzz
 step "configure" cmake -S . -B build -G Ninja -DXTCP_WERROR=ON
 step "build" cmake --build build -j "$jobs"
 # ctest exits non-zero when any test fails; its own summary lists them.
 step "tests" ctest --test-dir build --output-on-failure -j "$jobs" </dev/null
+
+# ASan+UBSan: the layers that parse hostile bytes and run TCP, under the
+# sanitizers (the long sim and the TSan ring test run in the plain build).
+if [ "${XTCP_CI_SANITIZE:-1}" = 1 ]; then
+  step "configure (asan+ubsan)" cmake -S . -B build-asan -G Ninja -DXTCP_WERROR=ON -DXTCP_SANITIZE=ON
+  step "build (asan+ubsan)" cmake --build build-asan -j "$jobs"
+  step "tests (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j "$jobs" \
+    -L unit -E '^(sim_long|scripts\.shellcheck|stack_rings_tsan)$' </dev/null
+fi
+
+# libFuzzer: every target over its committed corpus for a bounded time.
+fuzz_seconds=${XTCP_CI_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  step "configure (fuzz)" cmake -S . -B build-fuzz -G Ninja -DXTCP_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+  step "build (fuzz)" cmake --build build-fuzz -j "$jobs" --target fuzz_wire_frame fuzz_tcp_options fuzz_tcp_engine
+  step "fuzz (${fuzz_seconds}s each)" tests/fuzz/run-fuzzers.sh build-fuzz "$fuzz_seconds"
+fi
 summary
 echo "run-tests.sh: all passed"
