@@ -148,7 +148,7 @@ void Shard::report(ConnSlot& s) {
   }
   if (info.bytes_acked != s.seen_acked) {
     s.seen_acked = info.bytes_acked;
-    if (c.can_write()) events_.on_writable(id);
+    events_.on_writable(id);  // the daemon publishes tx.cons and may wake the app
   }
 }
 

@@ -42,7 +42,8 @@ class ShardEvents {
   virtual void on_sync(ConnId conn, tcp::Connection& c) { (void)conn, (void)c; }
   // More bytes to read, or the peer's FIN arrived.
   virtual void on_readable(ConnId conn) { (void)conn; }
-  // Send-buffer space was freed (the peer acknowledged data).
+  // Send-buffer space was freed (the peer acknowledged data), whether or
+  // not on_sync has filled it again since.
   virtual void on_writable(ConnId conn) { (void)conn; }
   // The connection is gone (CLOSED, nothing left to send); err says why
   // (kNone: orderly close). The id is invalid afterwards.
