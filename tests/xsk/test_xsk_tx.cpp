@@ -1,4 +1,4 @@
-// XskSocket::tx_burst against a real AF_XDP socket (copy mode, veth of
+// XskSocket::tx_burst and setup/teardown against a real AF_XDP socket (copy mode, veth of
 // netns_run.sh): what goes on the TX ring always comes back through the
 // completion ring, and what would not is refused before it gets there.
 #include <linux/if_xdp.h>
@@ -7,12 +7,14 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "root_env.h"
 #include "xsk/netlink.h"
+#include "xsk/steer_program.h"
 #include "xsk/xsk_socket.h"
 
 using namespace xtcp::xsk;
@@ -130,4 +132,39 @@ TEST_CASE("a queue can be bound again right after its socket is destroyed", "[xs
     auto s = tx_socket();
     CHECK(s->fd() >= 0);
   }
+}
+
+namespace {
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+}  // namespace
+
+// Failed binds (the zero-copy try of auto mode, a queue that does not
+// exist, a busy XDP hook) and destruction give back every fd they opened.
+TEST_CASE("setup failures and teardown leak no file descriptors", "[xsk][socket][steer][root]") {
+  const std::string dif = env().dut_if;
+  XskConfig c;
+  c.frame_count = 64;
+  c.fill_size = c.comp_size = c.rx_size = c.tx_size = 32;
+  const size_t before = open_fds();
+  for (int round = 0; round < 3; ++round) {
+    {
+      c.mode = BindMode::kAuto;  // zero-copy fails on veth, copy succeeds
+      auto s = XskSocket::create(dif, 0, c);
+      REQUIRE(s.ok());
+      c.mode = BindMode::kCopy;
+      CHECK(XskSocket::create(dif, 7, c).code() == -EINVAL);
+      c.mode = BindMode::kZeroCopy;
+      CHECK_FALSE(XskSocket::create(dif, 1, c).ok());
+    }
+    auto prog = SteerProgram::attach(dif);
+    REQUIRE(prog.ok());
+    CHECK(SteerProgram::attach(dif).code() == -EBUSY);
+  }
+  CHECK(open_fds() == before);
 }
