@@ -109,6 +109,7 @@ struct HarnessOptions {
   uint32_t tx_ring = 64;
   uint32_t max_connections = 64;
   uint32_t mem_size = 1u << 18;  // per ring, heap leases
+  uint32_t syn_backlog = tcp::kDefaultSynBacklog;
   tcp::TcpConfig tcp;
 };
 
@@ -126,6 +127,7 @@ class Harness {
     if (o.ipv6) cfg.local_v6 = shard_ip; else cfg.local_v4 = shard_ip;
     cfg.tcp = o.tcp;
     cfg.max_connections = o.max_connections;
+    cfg.syn_backlog = o.syn_backlog;
     cfg.isn_secret = {1, 2, 3};
     shard = std::make_unique<Shard>(
         cfg, ShardDeps{io, neigh, steering, mem, events, [this] { return now; }});
