@@ -32,10 +32,14 @@ class Assembler {
   bool empty() const { return count_ == 0; }
   // The range containing offset, or nullptr.
   const Range* find(uint32_t offset) const;
+  // Ranges visited or moved so far by add()/pop_front(): the work counter
+  // tests use to show reassembly costs O(max_ranges) per segment.
+  uint64_t steps() const { return steps_; }
 
  private:
   std::vector<Range> ranges_;  // sized once at construction; sorted, disjoint
   size_t count_ = 0;
+  uint64_t steps_ = 0;
 };
 
 }  // namespace xtcp::tcp

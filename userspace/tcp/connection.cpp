@@ -243,6 +243,9 @@ TcpInfo Connection::info() const {
   i.timestamps = ts_ok_;
   i.in_recovery = in_recovery_;
   i.cc = cc_->name();
+  i.ooo_ranges = static_cast<uint32_t>(rx_.out_of_order().range_count());
+  i.reassembly_steps = rx_.out_of_order().steps();
+  i.sack_ranges = static_cast<uint32_t>(scoreboard_.range_count());
   return i;
 }
 

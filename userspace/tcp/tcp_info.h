@@ -36,6 +36,12 @@ struct TcpInfo {
   uint64_t fast_retransmits = 0;
   uint64_t challenge_acks = 0;  // RFC 5961 challenge ACKs sent
   uint64_t dropped_segments = 0;  // unacceptable / PAWS / out-of-window / no range
+  // Bounded state (hardening): out-of-order ranges held by the receiver, the
+  // reassembler's work so far (ranges visited or moved) and the sender's
+  // SACK scoreboard ranges.
+  uint32_t ooo_ranges = 0;
+  uint64_t reassembly_steps = 0;
+  uint32_t sack_ranges = 0;
 };
 
 }  // namespace xtcp::tcp
