@@ -99,6 +99,35 @@ std::unique_ptr<Connection> Connection::accept_syn(const TcpConfig& config,
   return c;
 }
 
+std::unique_ptr<Connection> Connection::accept_cookie(const TcpConfig& config,
+                                                      const FourTuple& tuple,
+                                                      const wire::TcpRepr& ack, uint16_t peer_mss,
+                                                      uint16_t adv_window, Instant now,
+                                                      BufferMemory mem) {
+  SeqNumber isn = ack.ack - 1;
+  std::unique_ptr<Connection> c(new Connection(config, tuple, isn, now, mem));
+  c->passive_ = true;
+  c->state_ = State::kListen;
+  // The SYN we never stored: IRS = SEG.SEQ - 1, offering only the MSS.
+  wire::TcpRepr syn;
+  syn.options.mss = peer_mss;
+  c->negotiate(syn);
+  c->rcv_.irs = ack.seq - 1;
+  c->rcv_.nxt = ack.seq;
+  c->rcv_.wnd = adv_window;
+  c->rcv_.adv_edge = c->rcv_.nxt + adv_window;
+  c->snd_.una = c->snd_.nxt = c->snd_.max = isn + 1;
+  c->high_rxt_ = c->recover_ = c->snd_.una;
+  c->snd_.wnd = c->snd_.max_wnd = ack.window;  // unscaled: no window scale
+  c->snd_.wl1 = ack.seq;
+  c->snd_.wl2 = ack.ack;
+  c->last_ack_sent_ = c->rcv_.nxt;
+  c->set_state(State::kSynReceived);
+  c->set_state(State::kEstablished);  // RFC 9293 3.10.7.4: the ACK is acceptable
+  if (ack.segment_len() > 0) c->on_segment(ack, now);
+  return c;
+}
+
 void Connection::set_state(State next) {
   if (next == state_) return;
   State old = state_;

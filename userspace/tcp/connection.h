@@ -65,6 +65,17 @@ class Connection {
                                                 const wire::TcpRepr& syn, wire::SeqNumber isn,
                                                 Instant now, BufferMemory mem = {});
 
+  // SYN-cookie completion (RFC 4987 3.6): `ack` is the handshake's final
+  // ACK, whose SEG.ACK - 1 is the cookie ISN of our stateless SYN-ACK. The
+  // connection starts ESTABLISHED with the MSS the cookie encoded and no
+  // other options (the cookie SYN-ACK offered none); data or FIN on `ack`
+  // is processed. `adv_window` is the window that SYN-ACK advertised.
+  static std::unique_ptr<Connection> accept_cookie(const TcpConfig& config,
+                                                   const FourTuple& tuple,
+                                                   const wire::TcpRepr& ack, uint16_t peer_mss,
+                                                   uint16_t adv_window, Instant now,
+                                                   BufferMemory mem = {});
+
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

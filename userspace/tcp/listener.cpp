@@ -3,6 +3,7 @@
 #include "tcp/listener.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "tcp/reset.h"
 
@@ -42,18 +43,20 @@ void Listener::on_segment(const FourTuple& tuple, const wire::TcpRepr& seg, Inst
   // third SYN.
   if (seg.has(f::kRst)) return;
   if (seg.has(f::kAck)) {
+    if (!seg.has(f::kSyn) && cookies_ && accept_cookie(tuple, seg, now)) return;
     queue_reset(tuple, seg);
     return;
   }
   if (!seg.has(f::kSyn)) return;
   ++stats_.syns_received;
-  if (syn_queue_.size() >= syn_backlog_) {
-    ++stats_.syn_queue_overflows;  // dropped: the peer's SYN retry comes back
+  if (accept_queue_.size() >= accept_backlog_) {
+    ++stats_.accept_queue_overflows;  // dropped: the peer's SYN retry comes back
     return;
   }
-  if (accept_queue_.size() >= accept_backlog_) {
-    ++stats_.accept_queue_overflows;
-    return;
+  if (syn_queue_.size() >= syn_backlog_) {
+    ++stats_.syn_queue_overflows;
+    if (cookies_) queue_cookie_syn_ack(tuple, seg, now);  // RFC 4987 3.6
+    return;  // without cookies: dropped, the peer's SYN retry comes back
   }
   BufferMemory mem = buffers_ ? buffers_(tuple) : BufferMemory{};
   auto c = Connection::accept_syn(cfg_, tuple, seg, isn_(tuple, now), now, mem);
@@ -65,6 +68,56 @@ void Listener::queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg) {
   std::optional<wire::TcpRepr> rst = reset_for(seg);
   if (!rst || resets_.size() >= kMaxPendingResets) return;
   resets_.push_back({tuple, *rst});
+}
+
+void Listener::enable_syn_cookies(const SecretKey& secret, SynCookieConfig config) {
+  cookies_.emplace(secret, config);
+}
+
+uint16_t Listener::cookie_window() const {
+  // RFC 7323 2.2: unscaled, as in any SYN-ACK.
+  uint32_t rx = std::bit_ceil(std::max<uint32_t>(cfg_.rx_buffer_size, 1));
+  return static_cast<uint16_t>(std::min<uint32_t>({cfg_.rx_window_initial, rx, 65535}));
+}
+
+uint16_t Listener::cookie_mss(const FourTuple& tuple) const {
+  // Our MSS option, clamped by the MTU as Connection does (RFC 9293 3.7.1).
+  int headers = (tuple.local.family == wire::IpFamily::kV6 ? 40 : 20) + 20;
+  int by_mtu = std::max(static_cast<int>(cfg_.mtu) - headers, 64);
+  return static_cast<uint16_t>(std::min<int>(cfg_.mss, by_mtu));
+}
+
+void Listener::queue_cookie_syn_ack(const FourTuple& tuple, const wire::TcpRepr& syn,
+                                    Instant now) {
+  if (resets_.size() >= kMaxPendingResets) return;  // a flood: shed, stay bounded
+  uint16_t peer_mss = syn.options.mss ? *syn.options.mss : kDefaultPeerMss;
+  wire::TcpRepr r;
+  r.src_port = syn.dst_port;
+  r.dst_port = syn.src_port;
+  r.seq = cookies_->make(tuple, syn.seq, peer_mss, now);
+  r.ack = syn.seq + 1;
+  r.flags = f::kSyn | f::kAck;
+  r.window = cookie_window();
+  r.options.mss = cookie_mss(tuple);  // the only option a cookie can honour
+  resets_.push_back({tuple, r});
+  ++stats_.syn_cookies_sent;
+}
+
+bool Listener::accept_cookie(const FourTuple& tuple, const wire::TcpRepr& ack, Instant now) {
+  // RFC 4987 3.6: SEG.ACK - 1 must be a cookie for this tuple and SEG.SEQ - 1.
+  std::optional<uint16_t> mss = cookies_->check(tuple, ack.seq - 1, ack.ack - 1, now);
+  if (!mss) return false;
+  if (accept_queue_.size() >= accept_backlog_) {
+    ++stats_.accept_queue_overflows;  // dropped; the peer's retransmission retries
+    return true;
+  }
+  BufferMemory mem = buffers_ ? buffers_(tuple) : BufferMemory{};
+  uint16_t peer_mss = std::min(*mss, cookie_mss(tuple));
+  auto c = Connection::accept_cookie(cfg_, tuple, ack, peer_mss, cookie_window(), now, mem);
+  if (trace_) c->set_trace(trace_);
+  accept_queue_.push_back(std::move(c));
+  ++stats_.syn_cookies_accepted;
+  return true;
 }
 
 void Listener::promote_established() {
@@ -93,7 +146,7 @@ bool Listener::poll_transmit(Instant now, FourTuple& tuple, OutSegment& out) {
     out = OutSegment{};
     out.repr = resets_.front().rst;
     resets_.pop_front();
-    ++stats_.resets_sent;
+    if (out.repr.has(f::kRst)) ++stats_.resets_sent;
     return true;
   }
   for (auto& c : syn_queue_) {

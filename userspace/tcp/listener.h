@@ -5,9 +5,13 @@
 // go to their connection, so the caller routes to the Listener every segment
 // for the port that matches no accepted connection.
 //
-// Overflow: a SYN arriving while the SYN queue is full, or while the accept
-// queue is full, is dropped silently (the peer's SYN retransmission retries
-// later, Linux's behaviour without SYN cookies). A handshake that completes
+// Overflow: a SYN arriving while the accept queue is full is dropped
+// silently (the peer's SYN retransmission retries later). A SYN arriving
+// while the SYN queue is full is answered with a SYN cookie (RFC 4987 3.6)
+// when enable_syn_cookies() was called, so a SYN flood cannot deny service:
+// no state is kept until the final ACK returns a valid cookie, which then
+// creates an ESTABLISHED connection in the accept queue (MSS only; no window
+// scale, SACK or timestamps). Without cookies such a SYN is dropped. A handshake that completes
 // while the accept queue is full stays in the SYN queue and is retried on
 // the peer's next ACK.
 #pragma once
@@ -17,12 +21,14 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "tcp/config.h"
 #include "tcp/connection.h"
 #include "tcp/four_tuple.h"
 #include "tcp/out_segment.h"
+#include "tcp/syn_cookie.h"
 #include "tcp/time.h"
 #include "wire/tcp_repr.h"
 
@@ -39,6 +45,8 @@ struct ListenerStats {
   uint64_t syn_queue_overflows = 0;
   uint64_t accept_queue_overflows = 0;
   uint64_t resets_sent = 0;
+  uint64_t syn_cookies_sent = 0;      // SYN-ACKs carrying a cookie
+  uint64_t syn_cookies_accepted = 0;  // final ACKs with a valid cookie
 };
 
 class Listener {
@@ -55,6 +63,11 @@ class Listener {
   // queued connections); `tuple` says for which connection.
   bool poll_transmit(Instant now, FourTuple& tuple, OutSegment& out);
   Instant poll_at() const;
+
+  // Answer SYNs that overflow the SYN queue with SYN cookies under `secret`
+  // (keep it secret and per host, like the ISN key).
+  void enable_syn_cookies(const SecretKey& secret, SynCookieConfig config = {});
+  bool syn_cookies_enabled() const { return cookies_.has_value(); }
 
   // The oldest established connection, or nullptr.
   std::unique_ptr<Connection> accept();
@@ -76,6 +89,10 @@ class Listener {
  private:
   void promote_established();
   void queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg);
+  void queue_cookie_syn_ack(const FourTuple& tuple, const wire::TcpRepr& syn, Instant now);
+  bool accept_cookie(const FourTuple& tuple, const wire::TcpRepr& ack, Instant now);
+  uint16_t cookie_window() const;
+  uint16_t cookie_mss(const FourTuple& tuple) const;
 
   TcpConfig cfg_;
   uint16_t port_;
@@ -84,11 +101,13 @@ class Listener {
   uint32_t accept_backlog_;
   std::vector<std::unique_ptr<Connection>> syn_queue_;
   std::deque<std::unique_ptr<Connection>> accept_queue_;
+  // Stateless replies (RSTs and cookie SYN-ACKs) waiting for poll_transmit.
   struct PendingReset {
     FourTuple tuple;
-    wire::TcpRepr rst;
+    wire::TcpRepr rst;  // or a cookie SYN-ACK
   };
   std::deque<PendingReset> resets_;  // bounded by kMaxPendingResets
+  std::optional<SynCookies> cookies_;
   BufferProvider buffers_;
   Connection::TraceHook trace_;
   ListenerStats stats_;
