@@ -15,7 +15,10 @@ ByteRing::ByteRing(std::span<uint8_t> storage) {
 
 ByteRing::ByteRing(size_t capacity) {
   size_t cap = std::bit_ceil(std::max<size_t>(capacity, 1));
-  owned_ = std::make_unique<uint8_t[]>(cap);
+  // Not value-initialized: bytes are read only after being written, and
+  // zeroing 1 MB rings dominated connection set-up (bench/engine_cost.sh)
+  // and made every idle connection's pages resident.
+  owned_ = std::make_unique_for_overwrite<uint8_t[]>(cap);
   base_ = owned_.get();
   mask_ = cap - 1;
 }

@@ -19,7 +19,8 @@ class ByteRing {
   // Uses `storage`; its size must be a power of two (else the largest power
   // of two that fits is used).
   explicit ByteRing(std::span<uint8_t> storage);
-  // Allocates max(capacity rounded up to a power of two, 1) bytes.
+  // Allocates max(capacity rounded up to a power of two, 1) bytes, not
+  // zeroed: writable() hands out uninitialized bytes for the app to fill.
   explicit ByteRing(size_t capacity);
 
   size_t capacity() const { return mask_ + 1; }
