@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define XTCP_CTL_MAGIC 0x50435458u /* "XTCP" read as little-endian bytes */
 #define XTCP_CTL_VERSION 1
@@ -48,7 +49,7 @@ static inline const char *xtcp_ctl_socket_path(void) {
 enum xtcp_ctl_type {
   XTCP_CTL_HELLO = 1,
   XTCP_CTL_STATS_REQUEST = 2,
-  /* Reserved for the application API (issue 4); not served yet. */
+  /* The application API (issue 4); layouts below. */
   XTCP_CTL_LISTEN = 16,
   XTCP_CTL_ACCEPT = 17,
   XTCP_CTL_CONNECT = 18,
@@ -60,7 +61,14 @@ enum xtcp_ctl_type {
 
   XTCP_CTL_ERROR = XTCP_CTL_REPLY_BIT,
   XTCP_CTL_HELLO_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_HELLO,
-  XTCP_CTL_STATS_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_STATS_REQUEST
+  XTCP_CTL_STATS_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_STATS_REQUEST,
+  XTCP_CTL_LISTEN_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_LISTEN,
+  XTCP_CTL_ACCEPT_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_ACCEPT,
+  XTCP_CTL_CONNECT_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_CONNECT,
+  XTCP_CTL_SHUTDOWN_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_SHUTDOWN,
+  XTCP_CTL_CLOSE_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_CLOSE,
+  XTCP_CTL_SET_OPTION_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_SET_OPTION,
+  XTCP_CTL_GET_OPTION_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_GET_OPTION
 };
 
 struct xtcp_ctl_header {
@@ -143,6 +151,165 @@ struct xtcp_ctl_error {
   char text[XTCP_CTL_ERROR_TEXT_LEN]; /* NUL-terminated */
 };
 
+/* ---- The application API (issue 4) ------------------------------------
+ *
+ * Ids: a listener id or a connection id is chosen by the daemon, is never
+ * 0, and is valid only inside the session that created it (an app sees and
+ * touches only its own). Ports are host byte order; address bytes are
+ * network order (as in struct in_addr / in6_addr).
+ *
+ * Descriptors ride with replies as SCM_RIGHTS, in this order:
+ *   LISTEN_REPLY:             [ready eventfd]
+ *   ACCEPT_/CONNECT_REPLY:    [channel memfd, kick eventfd, notify eventfd]
+ * A reply whose descriptor count differs is malformed.
+ */
+
+/* An IPv4 or IPv6 endpoint. family 0 (in optional fields): unspecified. */
+struct xtcp_ctl_addr {
+  uint16_t family;   /* AF_INET, AF_INET6, or 0 where optional */
+  uint16_t port;     /* host byte order */
+  uint32_t scope_id; /* IPv6 scope (link-local), else 0 */
+  uint8_t addr[16];  /* network order; IPv4 in addr[0..3], rest zero */
+};
+
+/* LISTEN: listen on addr (all-zero addr: any) with a backlog of pending
+ * connections. Reply LISTEN_REPLY + [ready eventfd], or ERROR: EADDRINUSE,
+ * EACCES (port < 1024 without CAP_NET_BIND_SERVICE), EMFILE (per-app
+ * limit), EINVAL. */
+struct xtcp_ctl_listen {
+  struct xtcp_ctl_header hdr;
+  struct xtcp_ctl_addr local; /* port 1..65535 */
+  uint32_t backlog;           /* 1..XTCP_CTL_MAX_BACKLOG */
+  uint32_t flags;             /* reserved, zero */
+};
+#define XTCP_CTL_MAX_BACKLOG 65535u
+
+/* The daemon adds 1 to the listener's ready eventfd each time a connection
+ * joins its accept queue; the app reads (resets) it, then sends ACCEPT. */
+struct xtcp_ctl_listen_reply {
+  struct xtcp_ctl_header hdr;
+  uint32_t listener_id;
+  uint32_t reserved;
+};
+
+/* ACCEPT: takes one established connection off a listener's queue, never
+ * waits. Reply ACCEPT_REPLY + 3 fds, or ERROR EAGAIN (queue empty), EBADF. */
+struct xtcp_ctl_accept {
+  struct xtcp_ctl_header hdr;
+  uint32_t listener_id;
+  uint32_t flags; /* reserved, zero */
+};
+
+/* CONNECT: active open to remote, from local if given (family 0: the
+ * daemon picks). Replies at once; completion comes in the channel's events. */
+struct xtcp_ctl_connect {
+  struct xtcp_ctl_header hdr;
+  struct xtcp_ctl_addr remote; /* port 1..65535 */
+  struct xtcp_ctl_addr local;  /* family 0, or the remote's family */
+  uint32_t flags;              /* reserved, zero */
+  uint32_t reserved;
+};
+
+#define XTCP_CTL_MAX_CHAN_STATE 10 /* XTCP_CHAN_STATE_TIME_WAIT */
+
+/* ACCEPT_REPLY / CONNECT_REPLY: the new connection and its endpoints; state
+ * is ESTABLISHED (accept) or SYN_SENT (connect) + [memfd, kick, notify]. */
+struct xtcp_ctl_conn_reply {
+  struct xtcp_ctl_header hdr;
+  uint32_t conn_id;
+  uint32_t state;   /* enum xtcp_chan_state (channel_abi.h) at reply time */
+  struct xtcp_ctl_addr local;
+  struct xtcp_ctl_addr peer;
+  uint32_t pending; /* ACCEPT: connections still queued after this one */
+  uint32_t reserved;
+};
+
+/* SHUTDOWN: how = SHUT_RD / SHUT_WR / SHUT_RDWR. The app publishes tx.prod
+ * and XTCP_CHAN_APP_SHUTDOWN_WR first: FIN follows every published byte. */
+struct xtcp_ctl_shutdown {
+  struct xtcp_ctl_header hdr;
+  uint32_t conn_id;
+  uint32_t how;
+};
+
+/* CLOSE: releases a connection (FIN after queued data, like close(2)) or a
+ * listener (queued connections are reset). kind says which id space. */
+enum xtcp_ctl_object { XTCP_CTL_OBJ_CONN = 1, XTCP_CTL_OBJ_LISTENER = 2 };
+struct xtcp_ctl_close {
+  struct xtcp_ctl_header hdr;
+  uint32_t id;
+  uint32_t kind; /* enum xtcp_ctl_object */
+};
+
+/* SHUTDOWN_REPLY / CLOSE_REPLY / SET_OPTION_REPLY: done; id is the
+ * request's connection or listener id. */
+struct xtcp_ctl_ack {
+  struct xtcp_ctl_header hdr;
+  uint32_t id;
+  uint32_t reserved;
+};
+
+/* Options: value layouts (value_len must equal the size given). */
+enum xtcp_ctl_option_id {
+  XTCP_CTL_OPT_NODELAY = 1,    /* uint32_t 0/1: Nagle off (RFC 9293 3.7.4) */
+  XTCP_CTL_OPT_KEEPALIVE = 2,  /* struct xtcp_ctl_keepalive (RFC 9293 3.8.4) */
+  XTCP_CTL_OPT_RCVBUF = 3,     /* uint32_t bytes, clamped to the rx ring */
+  XTCP_CTL_OPT_SNDBUF = 4,     /* uint32_t bytes, clamped to the tx ring */
+  XTCP_CTL_OPT_CONGESTION = 5, /* char[16] "cubic" or "newreno", NUL-padded */
+  XTCP_CTL_OPT_INFO = 6,       /* struct xtcp_ctl_tcp_info, GET only */
+  XTCP_CTL_OPT_LAST = 6
+};
+
+struct xtcp_ctl_keepalive {
+  uint32_t enable;     /* 0/1 */
+  uint32_t idle_s;     /* 1..86400: idle time before the first probe */
+  uint32_t interval_s; /* 1..86400: between probes */
+  uint32_t count;      /* 1..127: unanswered probes before reset */
+};
+
+#define XTCP_CTL_CC_NAME_LEN 16
+
+/* Like Linux's TCP_INFO: what `ss -ti` shows. */
+struct xtcp_ctl_tcp_info {
+  uint32_t state;         /* enum xtcp_chan_state */
+  uint32_t mss;           /* SMSS in bytes */
+  uint32_t rtt_us;        /* smoothed RTT (RFC 6298) */
+  uint32_t rttvar_us;
+  uint32_t rto_ms;
+  uint32_t cwnd;          /* congestion window, bytes */
+  uint32_t ssthresh;      /* bytes */
+  uint32_t retransmits;   /* consecutive RTOs of the current segment */
+  uint64_t total_retrans; /* segments retransmitted over the lifetime */
+  uint64_t bytes_sent;    /* payload bytes sent, retransmissions included */
+  uint64_t bytes_acked;
+  uint64_t bytes_received;
+};
+
+#define XTCP_CTL_OPT_VALUE_LEN 64
+/* SET_OPTION: sets one option; reply SET_OPTION_REPLY or ERROR (EINVAL,
+ * ENOPROTOOPT). GET_OPTION (value_len 0) -> GET_OPTION_REPLY, value filled. */
+struct xtcp_ctl_option {
+  struct xtcp_ctl_header hdr;
+  uint32_t conn_id;
+  uint32_t option;    /* enum xtcp_ctl_option_id */
+  uint32_t value_len; /* bytes of value used */
+  uint32_t reserved;
+  uint8_t value[XTCP_CTL_OPT_VALUE_LEN]; /* unused bytes zero */
+};
+
+/* Size of an option's value, 0 for an unknown option. */
+static inline uint32_t xtcp_ctl_option_size(uint32_t option) {
+  switch (option) {
+    case XTCP_CTL_OPT_NODELAY:
+    case XTCP_CTL_OPT_RCVBUF:
+    case XTCP_CTL_OPT_SNDBUF: return sizeof(uint32_t);
+    case XTCP_CTL_OPT_KEEPALIVE: return sizeof(struct xtcp_ctl_keepalive);
+    case XTCP_CTL_OPT_CONGESTION: return XTCP_CTL_CC_NAME_LEN;
+    case XTCP_CTL_OPT_INFO: return sizeof(struct xtcp_ctl_tcp_info);
+    default: return 0;
+  }
+}
+
 /* Fixed size of a message type, or 0 for a variable-size/unknown type. */
 static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
   switch (type) {
@@ -150,6 +317,20 @@ static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
     case XTCP_CTL_HELLO_REPLY: return sizeof(struct xtcp_ctl_hello_reply);
     case XTCP_CTL_STATS_REQUEST: return sizeof(struct xtcp_ctl_stats_request);
     case XTCP_CTL_ERROR: return sizeof(struct xtcp_ctl_error);
+    case XTCP_CTL_LISTEN: return sizeof(struct xtcp_ctl_listen);
+    case XTCP_CTL_LISTEN_REPLY: return sizeof(struct xtcp_ctl_listen_reply);
+    case XTCP_CTL_ACCEPT: return sizeof(struct xtcp_ctl_accept);
+    case XTCP_CTL_CONNECT: return sizeof(struct xtcp_ctl_connect);
+    case XTCP_CTL_ACCEPT_REPLY:
+    case XTCP_CTL_CONNECT_REPLY: return sizeof(struct xtcp_ctl_conn_reply);
+    case XTCP_CTL_SHUTDOWN: return sizeof(struct xtcp_ctl_shutdown);
+    case XTCP_CTL_CLOSE: return sizeof(struct xtcp_ctl_close);
+    case XTCP_CTL_SHUTDOWN_REPLY:
+    case XTCP_CTL_CLOSE_REPLY:
+    case XTCP_CTL_SET_OPTION_REPLY: return sizeof(struct xtcp_ctl_ack);
+    case XTCP_CTL_SET_OPTION:
+    case XTCP_CTL_GET_OPTION:
+    case XTCP_CTL_GET_OPTION_REPLY: return sizeof(struct xtcp_ctl_option);
     default: return 0;
   }
 }
@@ -157,11 +338,12 @@ static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
 static inline int xtcp_ctl_type_known(uint16_t type) {
   if (type >= XTCP_CTL_HELLO && type <= XTCP_CTL_RESERVED_LAST)
     return type <= XTCP_CTL_STATS_REQUEST || type >= XTCP_CTL_LISTEN;
-  return type == XTCP_CTL_ERROR || type == XTCP_CTL_HELLO_REPLY ||
-         type == XTCP_CTL_STATS_REPLY;
+  if (type > XTCP_CTL_REPLY_BIT && type <= (XTCP_CTL_REPLY_BIT | XTCP_CTL_RESERVED_LAST))
+    return xtcp_ctl_type_known((uint16_t)(type & ~XTCP_CTL_REPLY_BIT));
+  return type == XTCP_CTL_ERROR;
 }
 
-/* Body size check for one known type; reserved types carry any body. */
+/* Body size check for one known type (every type but STATS_REPLY is fixed). */
 static inline int xtcp_ctl_size_ok(const void *buf, uint16_t type, size_t len) {
   if (type == XTCP_CTL_STATS_REPLY) {
     const size_t base = sizeof(struct xtcp_ctl_stats_reply);
@@ -198,6 +380,125 @@ static inline int xtcp_ctl_validate(const void *buf, size_t len) {
   return 0;
 }
 
+/* ---- Field checks for the application API ------------------------------
+ * xtcp_ctl_validate() checks framing only. Every field is untrusted, so
+ * after it passes, xtcp_ctl_check_fields() checks each field's range: the
+ * daemon answers a failing request with ERROR EINVAL (session stays open),
+ * libxtcp treats a failing reply as EPROTO. Returns 0 or -EINVAL. */
+
+static inline int xtcp_ctl_zero(const void *p, size_t n) {
+  const unsigned char *b = (const unsigned char *)p;
+  for (size_t i = 0; i < n; ++i)
+    if (b[i] != 0) return 0;
+  return 1;
+}
+
+/* required: family must be AF_INET/AF_INET6 and port non-zero; else an
+ * all-zero address (unspecified) passes too. */
+static inline int xtcp_ctl_addr_ok(const struct xtcp_ctl_addr *a, int required) {
+  if (a->family == 0) return !required && xtcp_ctl_zero(a, sizeof(*a));
+  if (a->family == AF_INET)
+    return a->scope_id == 0 && xtcp_ctl_zero(a->addr + 4, 12) && (!required || a->port != 0);
+  if (a->family == AF_INET6) return !required || a->port != 0;
+  return 0;
+}
+
+/* The value of a SET_OPTION request. */
+static inline int xtcp_ctl_option_value_ok(uint32_t option, const uint8_t *v) {
+  uint32_t u;
+  struct xtcp_ctl_keepalive k;
+  switch (option) {
+    case XTCP_CTL_OPT_NODELAY:
+      memcpy(&u, v, sizeof(u));
+      return u <= 1;
+    case XTCP_CTL_OPT_RCVBUF:
+    case XTCP_CTL_OPT_SNDBUF:
+      memcpy(&u, v, sizeof(u));
+      return u > 0;
+    case XTCP_CTL_OPT_KEEPALIVE:
+      memcpy(&k, v, sizeof(k));
+      return k.enable <= 1 && k.idle_s >= 1 && k.idle_s <= 86400 && k.interval_s >= 1 &&
+             k.interval_s <= 86400 && k.count >= 1 && k.count <= 127;
+    case XTCP_CTL_OPT_CONGESTION: {
+      /* A name, NUL-terminated, NUL-padded. */
+      size_t n = 0;
+      while (n < XTCP_CTL_CC_NAME_LEN && v[n] != 0) ++n;
+      return n > 0 && n < XTCP_CTL_CC_NAME_LEN &&
+             xtcp_ctl_zero(v + n, XTCP_CTL_CC_NAME_LEN - n);
+    }
+    default: return 0; /* INFO is read-only */
+  }
+}
+
+static inline int xtcp_ctl_option_ok(const struct xtcp_ctl_option *m) {
+  uint32_t size = xtcp_ctl_option_size(m->option);
+  if (m->conn_id == 0 || size == 0 || m->reserved != 0) return 0;
+  if (m->hdr.type == XTCP_CTL_GET_OPTION)
+    return m->value_len == 0 && xtcp_ctl_zero(m->value, sizeof(m->value));
+  if (m->value_len != size || !xtcp_ctl_zero(m->value + size, sizeof(m->value) - size))
+    return 0;
+  return m->hdr.type == XTCP_CTL_GET_OPTION_REPLY || xtcp_ctl_option_value_ok(m->option, m->value);
+}
+
+static inline int xtcp_ctl_conn_reply_ok(const struct xtcp_ctl_conn_reply *m) {
+  return m->conn_id != 0 && m->state <= XTCP_CTL_MAX_CHAN_STATE && m->reserved == 0 &&
+         xtcp_ctl_addr_ok(&m->local, 1) && xtcp_ctl_addr_ok(&m->peer, 1) &&
+         m->local.family == m->peer.family;
+}
+
+static inline int xtcp_ctl_check_fields(const void *buf, size_t len) {
+  union {
+    struct xtcp_ctl_header hdr;
+    struct xtcp_ctl_listen listen;
+    struct xtcp_ctl_listen_reply listen_reply;
+    struct xtcp_ctl_accept accept;
+    struct xtcp_ctl_connect connect;
+    struct xtcp_ctl_conn_reply conn_reply;
+    struct xtcp_ctl_shutdown shutdown;
+    struct xtcp_ctl_close close;
+    struct xtcp_ctl_ack ack;
+    struct xtcp_ctl_option option;
+    struct xtcp_ctl_error error;
+  } m;
+  int ok = 1;
+  if (len < sizeof(m.hdr)) return -EINVAL;
+  memcpy(&m, buf, len < sizeof(m) ? len : sizeof(m));
+  if (len != xtcp_ctl_fixed_size(m.hdr.type)) return m.hdr.type == XTCP_CTL_STATS_REPLY ? 0 : -EINVAL;
+  switch (m.hdr.type) {
+    case XTCP_CTL_LISTEN:
+      ok = xtcp_ctl_addr_ok(&m.listen.local, 1) && m.listen.backlog >= 1 &&
+           m.listen.backlog <= XTCP_CTL_MAX_BACKLOG && m.listen.flags == 0;
+      break;
+    case XTCP_CTL_LISTEN_REPLY:
+      ok = m.listen_reply.listener_id != 0 && m.listen_reply.reserved == 0;
+      break;
+    case XTCP_CTL_ACCEPT: ok = m.accept.listener_id != 0 && m.accept.flags == 0; break;
+    case XTCP_CTL_CONNECT:
+      ok = xtcp_ctl_addr_ok(&m.connect.remote, 1) && xtcp_ctl_addr_ok(&m.connect.local, 0) &&
+           (m.connect.local.family == 0 || m.connect.local.family == m.connect.remote.family) &&
+           m.connect.flags == 0 && m.connect.reserved == 0;
+      break;
+    case XTCP_CTL_ACCEPT_REPLY:
+    case XTCP_CTL_CONNECT_REPLY: ok = xtcp_ctl_conn_reply_ok(&m.conn_reply); break;
+    case XTCP_CTL_SHUTDOWN:
+      ok = m.shutdown.conn_id != 0 && m.shutdown.how <= SHUT_RDWR;
+      break;
+    case XTCP_CTL_CLOSE:
+      ok = m.close.id != 0 &&
+           (m.close.kind == XTCP_CTL_OBJ_CONN || m.close.kind == XTCP_CTL_OBJ_LISTENER);
+      break;
+    case XTCP_CTL_SHUTDOWN_REPLY:
+    case XTCP_CTL_CLOSE_REPLY:
+    case XTCP_CTL_SET_OPTION_REPLY: ok = m.ack.id != 0 && m.ack.reserved == 0; break;
+    case XTCP_CTL_SET_OPTION:
+    case XTCP_CTL_GET_OPTION:
+    case XTCP_CTL_GET_OPTION_REPLY: ok = xtcp_ctl_option_ok(&m.option); break;
+    case XTCP_CTL_ERROR: ok = m.error.code > 0 && m.error.code < 4096; break;
+    default: break; /* HELLO and STATS: every value is acceptable */
+  }
+  return ok ? 0 : -EINVAL;
+}
+
 static inline void xtcp_ctl_header_init(struct xtcp_ctl_header *h, uint16_t type,
                                         uint32_t length, uint32_t seq) {
   h->magic = XTCP_CTL_MAGIC;
@@ -219,6 +520,28 @@ static_assert(offsetof(xtcp_ctl_stat_entry, value) == 48, "stat entry layout");
 static_assert(sizeof(xtcp_ctl_stats_reply) == 56, "stats reply layout");
 static_assert(offsetof(xtcp_ctl_stats_reply, entries) == 56, "stats reply layout");
 static_assert(sizeof(xtcp_ctl_error) == 144, "error layout");
+static_assert(sizeof(xtcp_ctl_addr) == 24, "addr layout");
+static_assert(offsetof(xtcp_ctl_addr, addr) == 8, "addr layout");
+static_assert(sizeof(xtcp_ctl_listen) == 48, "listen layout");
+static_assert(offsetof(xtcp_ctl_listen, backlog) == 40, "listen layout");
+static_assert(sizeof(xtcp_ctl_listen_reply) == 24, "listen reply layout");
+static_assert(sizeof(xtcp_ctl_accept) == 24, "accept layout");
+static_assert(sizeof(xtcp_ctl_connect) == 72, "connect layout");
+static_assert(offsetof(xtcp_ctl_connect, local) == 40, "connect layout");
+static_assert(sizeof(xtcp_ctl_conn_reply) == 80, "conn reply layout");
+static_assert(offsetof(xtcp_ctl_conn_reply, local) == 24, "conn reply layout");
+static_assert(offsetof(xtcp_ctl_conn_reply, peer) == 48, "conn reply layout");
+static_assert(offsetof(xtcp_ctl_conn_reply, pending) == 72, "conn reply layout");
+static_assert(sizeof(xtcp_ctl_shutdown) == 24, "shutdown layout");
+static_assert(sizeof(xtcp_ctl_close) == 24, "close layout");
+static_assert(sizeof(xtcp_ctl_ack) == 24, "ack layout");
+static_assert(sizeof(xtcp_ctl_keepalive) == 16, "keepalive layout");
+static_assert(sizeof(xtcp_ctl_tcp_info) == 64, "tcp info layout");
+static_assert(offsetof(xtcp_ctl_tcp_info, total_retrans) == 32, "tcp info layout");
+static_assert(sizeof(xtcp_ctl_option) == 32 + XTCP_CTL_OPT_VALUE_LEN, "option layout");
+static_assert(offsetof(xtcp_ctl_option, value) == 32, "option layout");
+static_assert(sizeof(xtcp_ctl_tcp_info) <= XTCP_CTL_OPT_VALUE_LEN, "info fits an option value");
+static_assert(XTCP_CTL_MAX_CHAN_STATE == 10, "TIME_WAIT is the last RFC 9293 state");
 static_assert(XTCP_CTL_STATS_MAX_ENTRIES >= 256, "a stats page holds 256 entries");
 static_assert(sizeof(xtcp_ctl_stats_reply) +
                   XTCP_CTL_STATS_MAX_ENTRIES * sizeof(xtcp_ctl_stat_entry) <=
@@ -228,6 +551,8 @@ static_assert(sizeof(xtcp_ctl_stats_reply) +
 _Static_assert(sizeof(struct xtcp_ctl_header) == 16, "control header layout");
 _Static_assert(sizeof(struct xtcp_ctl_stat_entry) == 56, "stat entry layout");
 _Static_assert(sizeof(struct xtcp_ctl_stats_reply) == 56, "stats reply layout");
+_Static_assert(sizeof(struct xtcp_ctl_conn_reply) == 80, "conn reply layout");
+_Static_assert(sizeof(struct xtcp_ctl_option) == 96, "option layout");
 #endif
 
 #endif /* XTCP_CONTROL_H */
