@@ -1,0 +1,83 @@
+// libxtcp's internals: one xtcp_ctx = one control session plus a table of
+// socket handles (listeners and connections). Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "client/app_channel.h"
+#include "client/control_link.h"
+#include "xtcp/control.h"
+#include "xtcp/xtcp.h"
+
+namespace xtcp::client {
+
+struct ConnHandle {
+  uint32_t id = 0;
+  AppChannel channel;
+  int kick_fd = -1;    // app -> daemon
+  int notify_fd = -1;  // daemon -> app
+  xtcp_ctl_addr local{};
+  xtcp_ctl_addr peer{};
+  bool established_at_reply = false;
+  bool shut_rd = false;
+  bool shut_wr = false;
+};
+
+struct ListenerHandle {
+  uint32_t id = 0;
+  int ready_fd = -1;
+  uint32_t pending_hint = 0;  // the last ACCEPT reply's "pending"
+  xtcp_ctl_addr local{};
+};
+
+struct Handle {
+  std::optional<ConnHandle> conn;
+  std::optional<ListenerHandle> listener;
+  ~Handle();
+};
+
+// A point in time after which a wait gives up (timeout_ms -1: never).
+struct Deadline {
+  explicit Deadline(int timeout_ms);
+  bool forever() const { return forever_; }
+  int remaining_ms() const;  // -1 forever, else >= 0
+  bool expired() const { return remaining_ms() == 0; }
+
+ private:
+  bool forever_ = false;
+  int64_t end_ns_ = 0;
+};
+
+}  // namespace xtcp::client
+
+struct xtcp_ctx {
+  static constexpr size_t kMaxHandles = 65536;
+
+  xtcp::client::ControlLink link;
+  std::vector<std::unique_ptr<xtcp::client::Handle>> handles;
+
+  // Lowest free handle number, or -1 when kMaxHandles are in use.
+  int add(std::unique_ptr<xtcp::client::Handle> h);
+  xtcp::client::ConnHandle* conn(int sock);
+  xtcp::client::ListenerHandle* listener(int sock);
+  void remove(int sock);
+};
+
+namespace xtcp::client {
+
+// Sets errno and this thread's detail sentence; returns -1.
+int fail(int err, const std::string& detail);
+// The same for a ControlLink result (negative errno) and its detail.
+int fail_link(const ControlLink& link, int rc);
+// Bad handle: EBADF with a sentence naming it.
+int bad_handle(int sock, const char* what);
+
+// A kick for the daemon if it asked for one (waker suppression).
+void kick_if_needed(ConnHandle& c);
+// Empties an eventfd (non-blocking) so the next poll sleeps again.
+void drain_eventfd(int fd);
+
+}  // namespace xtcp::client
