@@ -1,0 +1,135 @@
+#include "daemon/port_reservation.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace xtcp::daemon {
+namespace {
+
+using wire::IpAddress;
+using wire::IpFamily;
+
+bool valid_family(IpFamily f) { return f == IpFamily::kV4 || f == IpFamily::kV6; }
+
+socklen_t to_sockaddr(const IpAddress& a, uint16_t port, sockaddr_storage* ss) {
+  std::memset(ss, 0, sizeof *ss);
+  if (a.family == IpFamily::kV4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    std::memcpy(&sin->sin_addr, a.bytes.data(), 4);
+    return sizeof *sin;
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(port);
+  std::memcpy(&sin6->sin6_addr, a.bytes.data(), 16);
+  return sizeof *sin6;
+}
+
+int bound_port(int fd, uint16_t* port) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -errno;
+  *port = ss.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+// Both reuse options off, stated rather than assumed: either one on would
+// let a kernel socket share the port with us.
+int set_exclusive(int fd, IpFamily family) {
+  const int off = 0;
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof off) != 0) return -errno;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof off) != 0) return -errno;
+  // A v6 wildcard would otherwise also hold the v4 port (bindv6only=0).
+  if (family == IpFamily::kV6 &&
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0)
+    return -errno;
+  return 0;
+}
+
+// socket + options + bind, never listen. Returns the fd or -errno.
+int open_hold(const IpAddress& local, uint16_t port) {
+  const int domain = local.family == IpFamily::kV4 ? AF_INET : AF_INET6;
+  const int fd = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd < 0) return -errno;
+  int err = set_exclusive(fd, local.family);
+  if (err == 0) {
+    sockaddr_storage ss;
+    const socklen_t len = to_sockaddr(local, port, &ss);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) err = -errno;
+  }
+  if (err != 0) {
+    close(fd);
+    return err;
+  }
+  return fd;
+}
+
+}  // namespace
+
+IpAddress any_address(IpFamily family) {
+  IpAddress a;
+  a.family = family;
+  return a;
+}
+
+bool is_wildcard(const IpAddress& addr) {
+  for (size_t i = 0; i < addr.size(); ++i)
+    if (addr.bytes[i] != 0) return false;
+  return true;
+}
+
+PortReservation::~PortReservation() { release(); }
+
+PortReservation::PortReservation(PortReservation&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      addr_(other.addr_),
+      port_(std::exchange(other.port_, 0)) {}
+
+PortReservation& PortReservation::operator=(PortReservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = std::exchange(other.fd_, -1);
+    addr_ = other.addr_;
+    port_ = std::exchange(other.port_, 0);
+  }
+  return *this;
+}
+
+void PortReservation::release() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  port_ = 0;
+}
+
+int PortReservation::reserve(const IpAddress& local, uint16_t port, PortReservation* out) {
+  if (!valid_family(local.family)) return -EAFNOSUPPORT;
+  const int fd = open_hold(local, port);
+  if (fd < 0) return fd;
+  uint16_t got = port;
+  if (port == 0) {
+    if (const int err = bound_port(fd, &got); err != 0) {
+      close(fd);
+      return err;
+    }
+  }
+  out->release();
+  out->fd_ = fd;
+  out->addr_ = local;
+  out->port_ = got;
+  return 0;
+}
+
+int PortReservation::reserve_ephemeral(const IpAddress& local, PortReservation* out) {
+  return reserve(local, 0, out);
+}
+
+}  // namespace xtcp::daemon
