@@ -111,6 +111,21 @@ bool finish_peer(ChildPeer* peer) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Close the connection and wait (bounded) until the child is a zombie: it
+// has exited but its pid is still taken, and /proc/<pid>/status still shows
+// its capabilities. Reap with finish_peer().
+bool await_zombie(ChildPeer* peer) {
+  if (peer->conn.fd >= 0) close(std::exchange(peer->conn.fd, -1));
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(peer->pid) + "/stat");
+    std::string pid, comm, state;
+    stat >> pid >> comm >> state;
+    if (state == "Z") return true;
+    usleep(10000);
+  }
+  return false;
+}
+
 bool have_root() {
   if (geteuid() == 0) return true;
   WARN("not root: cannot make a peer with another uid; case skipped");
@@ -174,8 +189,15 @@ TEST_CASE("CAP_NET_BIND_SERVICE lets a non-root peer bind low ports while it liv
   REQUIRE(cap_eff_of(peer.pid) == uint64_t{1} << CAP_NET_BIND_SERVICE);
   CHECK(c.may_bind_privileged_port());
   CHECK(xtcp::daemon::may_bind_privileged_port(c.pid(), c.uid()));
-  // Once it has exited the answer is "no", even before anyone else gets
-  // its pid.
+  // Once it has exited the answer is "no". While it is a zombie its
+  // /proc/<pid>/status still says CAP_NET_BIND_SERVICE: only the pidfd
+  // (SO_PEERPIDFD) knows it is gone.
+  REQUIRE(await_zombie(&peer));
+  if (c.has_pidfd()) {
+    CHECK(cap_eff_of(peer.pid) == uint64_t{1} << CAP_NET_BIND_SERVICE);
+    CHECK_FALSE(c.alive());
+    CHECK_FALSE(c.may_bind_privileged_port());
+  }
   CHECK(finish_peer(&peer));
   CHECK_FALSE(c.alive());
   CHECK_FALSE(c.may_bind_privileged_port());
