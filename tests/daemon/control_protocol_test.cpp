@@ -27,11 +27,14 @@ TEST_CASE("well-formed requests and replies validate", "[control]") {
   std::memcpy(reply.data(), &r, sizeof(r));
   CHECK(xtcp_ctl_validate(reply.data(), reply.size()) == 0);
 
-  // Reserved request types are known: they must reach the daemon's
-  // "not served" answer, not the malformed-message path.
-  xtcp_ctl_header listen{};
-  xtcp_ctl_header_init(&listen, XTCP_CTL_LISTEN, sizeof(listen), 4);
+  // Connection requests are known types of fixed size: a whole LISTEN is
+  // well framed, a bare header claiming to be one is truncated.
+  xtcp_ctl_listen listen{};
+  xtcp_ctl_header_init(&listen.hdr, XTCP_CTL_LISTEN, sizeof(listen), 4);
   CHECK(xtcp_ctl_validate(&listen, sizeof(listen)) == 0);
+  xtcp_ctl_header bare{};
+  xtcp_ctl_header_init(&bare, XTCP_CTL_LISTEN, sizeof(bare), 5);
+  CHECK(xtcp_ctl_validate(&bare, sizeof(bare)) == -EBADMSG);
 }
 
 TEST_CASE("truncated messages are rejected with EBADMSG", "[control]") {

@@ -1,5 +1,7 @@
 // ControlSession: replies, paging and the malformed-message contract
 // (ERROR with the documented code, then the session closes).
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 
 #include "daemon/control_session.h"
@@ -148,13 +150,15 @@ TEST_CASE("malformed messages get an ERROR with the documented code and close th
   }
 }
 
-TEST_CASE("a reserved request type is answered ENOSYS and the session stays", "[session]") {
+TEST_CASE("a connection request not served yet is answered ENOSYS and the session stays", "[session]") {
   FakeStats src;
   ControlSession s(src);
   std::vector<uint8_t> reply;
-  xtcp_ctl_header h{};
-  xtcp_ctl_header_init(&h, XTCP_CTL_CONNECT, sizeof(h), 11);
-  CHECK(s.handle(reinterpret_cast<const uint8_t*>(&h), sizeof(h), reply));
+  xtcp_ctl_connect m{};
+  xtcp_ctl_header_init(&m.hdr, XTCP_CTL_CONNECT, sizeof(m), 11);
+  m.remote.family = AF_INET;
+  m.remote.port = 80;
+  CHECK(s.handle(reinterpret_cast<const uint8_t*>(&m), sizeof(m), reply));
   auto e = error_of(reply);
   CHECK(e.code == ENOSYS);
   CHECK(e.request_type == XTCP_CTL_CONNECT);
