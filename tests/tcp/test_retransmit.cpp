@@ -294,3 +294,69 @@ TEST_CASE("Idle restart: cwnd falls back to the restart window after an idle RTO
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+namespace {
+// 5 segments sent at t=10 with timestamps, none ACKed; the RTO fires at
+// t=1010 (initial RTO 1 s) and resends the first. Returns the original's
+// and the retransmission's TSval and the cwnd before the RTO.
+struct RtoEpisode {
+  std::unique_ptr<Connection> c;
+  uint32_t orig_tsval = 0, rtx_tsval = 0, cwnd_before = 0;
+};
+RtoEpisode rto_episode() {
+  TcpConfig cfg = config();
+  cfg.timestamps = true;
+  cfg.tx_buffer_size = 16384;
+  RtoEpisode e;
+  e.c = established(cfg, {.mss = 1000, .timestamps = wire::Timestamps{100, 0}});
+  std::vector<uint8_t> d(5 * 988, 'x');  // 988: MSS less the timestamp option
+  REQUIRE(e.c->send(d) == 5 * 988);
+  auto first = drain(*e.c, 10);
+  REQUIRE(first.size() == 5);
+  e.orig_tsval = first[0].repr.options.timestamps->tsval;
+  e.cwnd_before = e.c->info().cwnd;
+  Sent s;
+  REQUIRE(poll(*e.c, 1010, s));
+  REQUIRE(s.repr.seq == L + 1);
+  REQUIRE(e.c->info().rto_count == 1);
+  e.rtx_tsval = s.repr.options.timestamps->tsval;
+  REQUIRE(e.c->info().cwnd < e.cwnd_before);
+  return e;
+}
+}  // namespace
+
+TEST_CASE("Spurious RTO: an ACK echoing the original's TSval undoes the RTO (RFC 3522, RFC 4015)", "[retransmit][rto][timestamps]") {
+  RtoEpisode e = rto_episode();
+  // The originals were only delayed: the ACK for all five echoes their TSval.
+  send(*e.c, 1020, {.seq = R + 1, .ack = L + 4941, .flags = ACK, .window = 8192,
+                    .options = {.timestamps = wire::Timestamps{200, e.orig_tsval}}});
+  CHECK(e.c->info().spurious_rtos == 1);
+  CHECK(e.c->info().cwnd >= e.cwnd_before);
+  CHECK(e.c->send_queue_len() == 0);
+}
+
+TEST_CASE("Spurious RTO: a partial ACK of the originals resumes with new data, no go-back-N", "[retransmit][rto][timestamps]") {
+  RtoEpisode e = rto_episode();
+  send(*e.c, 1020, {.seq = R + 1, .ack = L + 1977, .flags = ACK, .window = 8192,
+                    .options = {.timestamps = wire::Timestamps{200, e.orig_tsval}}});
+  CHECK(e.c->info().spurious_rtos == 1);
+  // Segments 3-5 are not resent: nothing is due until new data or a timer.
+  auto v = drain(*e.c, 1020);
+  for (const Sent& s : v) CHECK(s.payload.empty());
+}
+
+TEST_CASE("Genuine RTO: an ACK echoing the retransmission's TSval keeps the RTO response", "[retransmit][rto][timestamps]") {
+  RtoEpisode e = rto_episode();
+  send(*e.c, 1060, {.seq = R + 1, .ack = L + 989, .flags = ACK, .window = 8192,
+                    .options = {.timestamps = wire::Timestamps{200, e.rtx_tsval}}});
+  CHECK(e.c->info().spurious_rtos == 0);
+  CHECK(e.c->info().cwnd < e.cwnd_before);
+  // Go-back-N continues: the second segment is resent.
+  Sent s;
+  REQUIRE(poll(*e.c, 1060, s));
+  CHECK(s.repr.seq == L + 989);
+}
+
+}  // namespace xtcp::tcp::test

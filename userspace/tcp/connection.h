@@ -172,6 +172,7 @@ class Connection {
   bool is_lost(wire::SeqNumber s) const;
   uint32_t pipe() const;
   void skip_sacked();
+  void detect_spurious_rto(const wire::TcpRepr& seg, uint32_t data, Instant now);
 
   // Output (connection_output.cpp).
   bool emit_syn(Instant now, OutSegment& out);
@@ -289,6 +290,10 @@ class Connection {
   wire::SeqNumber recover_;   // RFC 6582 / RFC 6675 recovery point
   wire::SeqNumber high_rxt_;  // RFC 6675 HighRxt
   bool rtx_una_ = false;      // NewReno: retransmit the segment at snd.una
+  // Eifel detection (RFC 3522): TSval at the first RTO of an episode; an
+  // ACK echoing an older TSval proves the RTO spurious (RFC 4015).
+  bool eifel_armed_ = false;
+  uint32_t rto_tsval_ = 0;
   SackScoreboard scoreboard_;
 
   // Receiver SACK blocks, most recent first (RFC 2018 4).

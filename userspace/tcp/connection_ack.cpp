@@ -60,6 +60,7 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
   if (high_rxt_ < snd_.una) high_rxt_ = snd_.una;
   scoreboard_.advance(snd_.una);
   process_sack(seg);
+  detect_spurious_rto(seg, data, now);
   retries_ = 0;
   first_rto_at_ = Instant::never();
   uint32_t flight = static_cast<uint32_t>(snd_.max - snd_.una);
@@ -87,6 +88,20 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
     timer_ = timer::Retransmit{now + rtt_.rto()};
   }
   skip_sacked();
+}
+
+void Connection::detect_spurious_rto(const TcpRepr& seg, uint32_t data, Instant now) {
+  // RFC 3522 2: the first ACK for new data after an RTO echoes a TSval older
+  // than the retransmission's only if the original arrived: the RTO was
+  // spurious. Response (RFC 4015 3.2, simplest form): undo the congestion
+  // response and continue with new data instead of going back N.
+  if (!eifel_armed_) return;
+  eifel_armed_ = false;
+  if (data == 0 || !seg.options.timestamps) return;
+  if (static_cast<int32_t>(seg.options.timestamps->tsecr - rto_tsval_) >= 0) return;
+  ++stats_.spurious_rtos;
+  cc_->on_spurious_rto(now);
+  if (snd_.nxt < snd_.max) snd_.nxt = snd_.max;
 }
 
 void Connection::process_sack(const TcpRepr& seg) {

@@ -62,6 +62,11 @@ void Connection::on_retransmit_timeout(Instant now) {
   // go-back-N, skipping what the receiver SACKed (RFC 6675 5.1). A second
   // RTO in a row distrusts the SACK information (the receiver may renege,
   // RFC 2018 8).
+  if (retries_ == 1 && ts_ok_) {
+    // The retransmission carries a TSval at least this one (RFC 3522 2).
+    eifel_armed_ = true;
+    rto_tsval_ = tsval(now);
+  }
   cc_->on_rto(static_cast<uint32_t>(snd_.max - snd_.una), now);
   if (retries_ >= 2) scoreboard_.clear();
   snd_.nxt = snd_.una;

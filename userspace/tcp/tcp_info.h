@@ -33,6 +33,7 @@ struct TcpInfo {
   uint64_t segs_in = 0;
   uint64_t retransmits = 0;     // segments retransmitted (any cause)
   uint64_t rto_count = 0;       // retransmission timeouts
+  uint64_t spurious_rtos = 0;   // RTOs undone by Eifel detection (RFC 3522)
   uint64_t fast_retransmits = 0;
   uint64_t challenge_acks = 0;  // RFC 5961 challenge ACKs sent
   uint64_t dropped_segments = 0;  // unacceptable / PAWS / out-of-window / no range
