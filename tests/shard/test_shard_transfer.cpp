@@ -124,3 +124,15 @@ TEST_CASE("commands posted from another thread's side run in the commands pass",
   CHECK(h.execute(Command{.kind = CommandKind::kUnlisten, .local_port = 9}) == -ENOENT);
   CHECK(h.shard->stats().commands_failed == 3);
 }
+
+TEST_CASE("the shard half-closes first and keeps receiving", "[shard][halfclose]") {
+  Harness h;
+  REQUIRE(h.listen(8080) == 0);
+  tcp::Connection* pc = h.peer.connect({}, h.peer_tuple(40000, 8080), wire::SeqNumber(1000), h.now);
+  REQUIRE(h.run_until([&] { return !h.events.accepted.empty(); }));
+  const ConnId id = h.events.accepted[0];
+  App shard_app{.seed = 1, .to_send = 100'000, .close_when_sent = true};
+  App peer_app{.seed = 2, .to_send = 3'000'000, .close_when_sent = true};
+  transfer(h, pc, id, shard_app, peer_app);
+  check_no_leaks(h);
+}

@@ -56,12 +56,13 @@ void kernel_transfer(int fd, uint64_t seed, uint64_t to_send, KernelSide& k) {
   uint8_t out[16384], in[65536];
   bool shut = false, eof = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!eof && std::chrono::steady_clock::now() < deadline) {
+  // The other side may half-close first: keep sending after EOF.
+  while (!(eof && shut) && std::chrono::steady_clock::now() < deadline) {
     if (k.sent == to_send && !shut) {
       shutdown(fd, SHUT_WR);
       shut = true;
     }
-    pollfd p{fd, static_cast<short>(POLLIN | (shut ? 0 : POLLOUT)), 0};
+    pollfd p{fd, static_cast<short>((eof ? 0 : POLLIN) | (shut ? 0 : POLLOUT)), 0};
     if (poll(&p, 1, 100) < 0) break;
     if (!shut && (p.revents & POLLOUT)) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof out, to_send - k.sent));
@@ -69,7 +70,7 @@ void kernel_transfer(int fd, uint64_t seed, uint64_t to_send, KernelSide& k) {
       const ssize_t w = send(fd, out, n, MSG_NOSIGNAL);
       if (w > 0) k.sent += static_cast<uint64_t>(w);
     }
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (!eof && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
       const ssize_t r = recv(fd, in, sizeof in, 0);
       if (r == 0) eof = true;
       if (r > 0) {
@@ -82,6 +83,7 @@ void kernel_transfer(int fd, uint64_t seed, uint64_t to_send, KernelSide& k) {
       }
     }
   }
+  if (!eof && std::getenv("XTSH_DEBUG")) (void)std::system("ss -tinm >&2");
   k.ok = eof && k.sent == to_send;
   if (!eof && k.why.empty()) k.why = "no EOF before the deadline";
   close(fd);
@@ -189,7 +191,11 @@ TEST_CASE("kernel client to a shard listener on a veth, data both ways", "[root]
     REQUIRE(rs.events.done.back().err == 0);
 
     App app{.seed = 2, .to_send = kFromShard, .close_when_sent = true};
-    rs.events.sync = [&](ConnId, tcp::Connection& c) { app.pump(c); };
+    tcp::TcpInfo last_info;
+    rs.events.sync = [&](ConnId, tcp::Connection& c) {
+      app.pump(c);
+      last_info = c.info();
+    };
     KernelSide k;
     std::atomic<bool> peer_done{false};
     const IpAddress dut = ipv6 ? RealShard::v6_80(2) : IpAddress::v4(10, 80, 0, 2);
@@ -206,12 +212,35 @@ TEST_CASE("kernel client to a shard listener on a veth, data both ways", "[root]
       peer_done = true;
     });
     const auto t0 = std::chrono::steady_clock::now();
-    const bool done = rs.run([&] { return peer_done.load() && !rs.events.closed.empty(); },
+    // The shard closes first, so its side then waits out TIME-WAIT: done
+    // when the kernel saw EOF and the shard read everything.
+    const bool done = rs.run([&] { return peer_done.load() && app.received == kToShard; },
                              std::chrono::seconds(70));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (std::getenv("XTSH_DEBUG") && !rs.events.accepted.empty()) {
+      if (tcp::Connection* c = rs.shard->connection(rs.events.accepted[0])) {
+        fprintf(stderr, "shard conn %s rq %zu sq %zu poll_at-now %ld us, dirty %zu next %ld\n",
+                tcp::to_string(c->state()), c->recv_queue_len(), c->send_queue_len(),
+                (long)(c->poll_at() - steady_now()).us, rs.shard->dirty_count(),
+                (long)(rs.shard->next_deadline() - steady_now()).us);
+      }
+    }
     peer.join();
     INFO("kernel: " << k.why << " sent " << k.sent << " got " << k.received << "; shard got "
                     << app.received << " sent " << app.sent << " in " << secs << " s");
+    auto xs = rs.sock->stats();
+    const ShardStats& st = rs.shard->stats();
+    INFO("shard conn: segs_in " << last_info.segs_in << " dropped " << last_info.dropped_segments
+         << " rto " << last_info.rto_count << " rtx " << last_info.retransmits << " rcv_wnd "
+         << last_info.rcv_wnd << " snd_wnd " << last_info.snd_wnd << " cwnd " << last_info.cwnd
+         << "; xsk rx_dropped " << (xs.ok() ? xs->rx_dropped : 0) << " rx_ring_full "
+         << (xs.ok() ? xs->rx_ring_full : 0) << " fill_empty "
+         << (xs.ok() ? xs->rx_fill_ring_empty_descs : 0) << "; shard rx " << st.rx_frames
+         << " tx " << st.tx_frames << " no_frame " << st.tx_no_frame << " ring_full "
+         << st.tx_ring_full << " no_socket " << st.rx_no_socket);
+    WARN("shard side: segs_in " << last_info.segs_in << " dropped " << last_info.dropped_segments
+         << " rto " << last_info.rto_count << " rtx " << last_info.retransmits << " rcv_wnd "
+         << last_info.rcv_wnd);
     CHECK(done);
     CHECK(k.ok);
     CHECK(app.received == kToShard);

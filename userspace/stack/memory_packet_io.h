@@ -51,6 +51,9 @@ class MemoryPacketIo final : public PacketIo {
   void kick() override;
   uint32_t reap_completions() override;
   uint32_t tx_free_frames() const override { return free_frames(); }
+  uint32_t tx_in_flight() const override {
+    return static_cast<uint32_t>(tx_ring_.size() + wire_.size() + completed_.size());
+  }
 
  private:
   enum class Place : uint8_t { kFree, kShard, kRing, kWire, kDone };

@@ -50,6 +50,10 @@ class PacketIo {
   virtual uint32_t reap_completions() = 0;
   // Frames tx_alloc could hand out now.
   virtual uint32_t tx_free_frames() const = 0;
+  // Frames submitted and not yet returned by reap_completions. While any
+  // are, the shard keeps kicking: AF_XDP copy mode sends only a bounded
+  // number of frames per kick and leaves the rest on the TX ring.
+  virtual uint32_t tx_in_flight() const = 0;
 
   // A descriptor to poll() for POLLIN before sleeping, or -1.
   virtual int poll_fd() const { return -1; }

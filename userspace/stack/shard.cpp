@@ -74,6 +74,8 @@ bool Shard::run_once(tcp::Instant now) {
 tcp::Instant Shard::next_deadline() const {
   if (!batch_.empty() || !dirty_.empty())
     return tx_blocked_ ? last_now_ + cfg_.tx_retry : last_now_;
+  // Frames in flight: come back to reap and kick them on.
+  if (io_.tx_in_flight() > 0) return std::min(wheel_.next_deadline(), last_now_ + cfg_.tx_retry);
   return wheel_.next_deadline();
 }
 
@@ -85,10 +87,18 @@ bool Shard::timers(tcp::Instant now) {
   return fired > 0;
 }
 
+// Completions return frames; frames still in flight get another kick
+// (a copy-mode AF_XDP kick sends a bounded batch and leaves the rest on
+// the TX ring until the next one; the kick is a no-op unless the kernel
+// asked for it through need_wakeup).
 bool Shard::reap() {
   const uint32_t n = io_.reap_completions();
   stats_.tx_completions += n;
   if (n > 0) tx_blocked_ = false;
+  if (io_.tx_in_flight() > 0) {
+    io_.kick();
+    ++stats_.tx_rekicks;
+  }
   return n > 0;
 }
 

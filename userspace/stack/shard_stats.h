@@ -22,6 +22,7 @@ struct ShardStats {
   uint64_t tx_frames = 0;
   uint64_t tx_bytes = 0;
   uint64_t tx_kicks = 0;
+  uint64_t tx_rekicks = 0;       // kicks for frames still in flight
   uint64_t tx_no_frame = 0;      // egress stopped: every frame in flight
   uint64_t tx_ring_full = 0;     // submit took fewer frames than offered
   uint64_t tx_build_failed = 0;  // segment did not fit a frame (a bug)

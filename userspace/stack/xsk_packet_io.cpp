@@ -62,4 +62,8 @@ uint32_t XskPacketIo::tx_free_frames() const {
   return const_cast<xsk::XskSocket&>(sock_).pool().free();
 }
 
+uint32_t XskPacketIo::tx_in_flight() const {
+  return const_cast<xsk::XskSocket&>(sock_).pool().in_tx();
+}
+
 }  // namespace xtcp::stack

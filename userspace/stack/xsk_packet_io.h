@@ -35,6 +35,7 @@ class XskPacketIo final : public PacketIo {
   void kick() override;
   uint32_t reap_completions() override;
   uint32_t tx_free_frames() const override;
+  uint32_t tx_in_flight() const override;
   int poll_fd() const override { return sock_.fd(); }
 
   uint32_t fill_target() const { return fill_target_; }
