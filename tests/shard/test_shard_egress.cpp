@@ -150,11 +150,10 @@ TEST_CASE("timers retransmit what the peer never received", "[shard][timers]") {
   }
 }
 
-// Hidden (run with "[engine-bug]"): the engine's Nagle check
-// (connection_output.cpp sendable_new_bytes: `len < mss && snd.max > snd.una`)
-// also holds back the go-back-N resend of a sub-MSS segment after an RTO, so
-// a lost small message is never retransmitted and the connection times out.
-TEST_CASE("engine: a lone small segment lost with Nagle on is retransmitted", "[.engine-bug]") {
+// The engine's Nagle check once held back the go-back-N resend of a sub-MSS
+// segment after an RTO (snd.nxt rewound below snd.max), so a lost small
+// message was never retransmitted and the connection timed out.
+TEST_CASE("RTO: a lone small segment lost with Nagle on is retransmitted (RFC 9293 3.7.4)", "[shard][rto][nagle]") {
   Harness h;
   lone_segment_lost(h, 1000);
 }

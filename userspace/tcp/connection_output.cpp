@@ -175,9 +175,12 @@ uint32_t Connection::sendable_new_bytes() const {
   // RFC 9293 3.8.6.2.1: a window-limited piece must be at least half the
   // largest window seen, unless the override timeout fired.
   if (len < want && len < snd_.max_wnd / 2 && !sws_override_) return 0;
-  // RFC 9293 3.7.4 (Nagle): hold a small segment while data is unacked,
-  // except the last one before our FIN.
-  if (len < mss && !cfg_.no_delay && snd_.max > snd_.una && !fin_queued_) return 0;
+  // RFC 9293 3.7.4 (Nagle): hold a small segment of new data while data is
+  // unacked, except the last one before our FIN. Not for a resend after an
+  // RTO rewind (snd.nxt < snd.max): that data was sent before and waiting for
+  // its ACK would wait forever.
+  bool resend = snd_.nxt < snd_.max;
+  if (len < mss && !cfg_.no_delay && !resend && snd_.max > snd_.una && !fin_queued_) return 0;
   return len;
 }
 
