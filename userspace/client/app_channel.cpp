@@ -9,25 +9,14 @@
 #include <cstring>
 #include <utility>
 
+#include "xtcp/channel_access.hpp"
+
 namespace xtcp::client {
 namespace {
 
-static_assert(std::atomic_ref<uint64_t>::is_always_lock_free, "shared 64-bit indices");
-static_assert(std::atomic_ref<uint32_t>::is_always_lock_free, "shared 32-bit flags");
-
-template <class T>
-T load(T& field, std::memory_order mo) {
-  return std::atomic_ref<T>(field).load(mo);
-}
-
-template <class T>
-void store(T& field, T value, std::memory_order mo) {
-  std::atomic_ref<T>(field).store(value, mo);
-}
-
-bool valid_ring_size(uint64_t n) {
-  return n >= XTCP_CHAN_RING_MIN && n <= XTCP_CHAN_RING_MAX && (n & (n - 1)) == 0;
-}
+using channel::load;
+using channel::store;
+using channel::valid_ring_size;
 
 // Checks a private copy of the header page against the ABI and the file.
 ChannelOpenError check_header(const xtcp_chan_header& h, uint64_t file_size) {
