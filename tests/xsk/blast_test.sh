@@ -6,28 +6,11 @@
 # removed on exit. Usage: blast_test.sh PATH/TO/xsk-blast
 set -eu
 blast="$1"
-P="xtxb$$"
-PEER="$P-peer"; DUT="$P-dut"; PIF="${P}p"; DIF="${P}d"
 err=$(mktemp)
-cleanup() {
-  rm -f "$err"
-  ip netns del "$PEER" 2>/dev/null || true
-  ip netns del "$DUT" 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^xtxb[0-9]*-' || true); do
-  pid=${ns#xtxb}; pid=${pid%%-*}
-  kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null || true
-done
-
-ip netns add "$PEER"
-ip netns add "$DUT"
-ip -n "$PEER" link add "$PIF" type veth peer name "$DIF" netns "$DUT"
-ip -n "$PEER" addr add 10.80.0.1/24 dev "$PIF"
-ip -n "$DUT" addr add 10.80.0.2/24 dev "$DIF"
-ip -n "$PEER" link set "$PIF" up
-ip -n "$DUT" link set "$DIF" up
+netns_pair_extra_cleanup() { rm -f "$err"; }
+# shellcheck source=../lib/netns_pair.sh
+. "$(dirname "$0")/../lib/netns_pair.sh"
+netns_pair_up xtxb 1 - 80
 
 counter() {  # namespace, nstat counter name
   ip netns exec "$1" nstat -az "$2" | awk -v n="$2" '$1 == n { print $2 }'
