@@ -49,6 +49,7 @@ static inline const char *xtcp_ctl_socket_path(void) {
 enum xtcp_ctl_type {
   XTCP_CTL_HELLO = 1,
   XTCP_CTL_STATS_REQUEST = 2,
+  XTCP_CTL_CONNS_REQUEST = 3, /* live connections, like `ss -ti` */
   /* The application API (issue 4); layouts below. */
   XTCP_CTL_LISTEN = 16,
   XTCP_CTL_ACCEPT = 17,
@@ -62,6 +63,7 @@ enum xtcp_ctl_type {
   XTCP_CTL_ERROR = XTCP_CTL_REPLY_BIT,
   XTCP_CTL_HELLO_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_HELLO,
   XTCP_CTL_STATS_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_STATS_REQUEST,
+  XTCP_CTL_CONNS_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_CONNS_REQUEST,
   XTCP_CTL_LISTEN_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_LISTEN,
   XTCP_CTL_ACCEPT_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_ACCEPT,
   XTCP_CTL_CONNECT_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_CONNECT,
@@ -140,6 +142,54 @@ struct xtcp_ctl_stats_reply {
 #define XTCP_CTL_STATS_MAX_ENTRIES                                          \
   ((XTCP_CTL_MAX_MESSAGE - sizeof(struct xtcp_ctl_stats_reply)) /           \
    sizeof(struct xtcp_ctl_stat_entry))
+
+/*
+ * CONNS_REQUEST: entries [first, first + max_entries) of a snapshot of the
+ * daemon's connections (every app's: the control socket is 0660, so only
+ * the daemon's group sees it). first == 0 takes a new snapshot.
+ */
+struct xtcp_ctl_conns_request {
+  struct xtcp_ctl_header hdr;
+  uint32_t first;
+  uint32_t max_entries; /* 0: as many as fit in one message */
+};
+
+/* One connection. Addresses as struct xtcp_ctl_addr (defined below). */
+struct xtcp_ctl_conn_entry {
+  uint8_t local_family; /* AF_INET / AF_INET6 */
+  uint8_t state;        /* enum xtcp_chan_state */
+  uint16_t local_port;
+  uint16_t peer_port;
+  uint16_t shard;        /* receive queue that owns it */
+  uint8_t local_addr[16];
+  uint8_t peer_addr[16];
+  uint32_t owner_pid;    /* app's pid (0: none, e.g. closed by the app) */
+  uint32_t mss;
+  uint32_t rtt_us;       /* smoothed RTT */
+  uint32_t rttvar_us;
+  uint32_t rto_ms;
+  uint32_t cwnd;         /* bytes */
+  uint32_t ssthresh;     /* bytes */
+  uint32_t rx_queue;     /* bytes received, not yet read by the app */
+  uint32_t tx_queue;     /* bytes written by the app, not yet acked */
+  uint64_t retransmits;  /* segments retransmitted over the lifetime */
+  uint64_t bytes_sent;
+  uint64_t bytes_acked;
+  uint64_t bytes_received;
+};
+
+struct xtcp_ctl_conns_reply {
+  struct xtcp_ctl_header hdr;
+  uint32_t total; /* entries in the whole snapshot */
+  uint32_t first; /* index of entries[0] in the snapshot */
+  uint32_t count; /* entries in this message */
+  uint32_t reserved;
+  struct xtcp_ctl_conn_entry entries[]; /* count of them */
+};
+
+#define XTCP_CTL_CONNS_MAX_ENTRIES                                          \
+  ((XTCP_CTL_MAX_MESSAGE - sizeof(struct xtcp_ctl_conns_reply)) /           \
+   sizeof(struct xtcp_ctl_conn_entry))
 
 /* ERROR: code is a positive errno value; text says what to do. */
 #define XTCP_CTL_ERROR_TEXT_LEN 120
@@ -316,6 +366,7 @@ static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
     case XTCP_CTL_HELLO: return sizeof(struct xtcp_ctl_hello);
     case XTCP_CTL_HELLO_REPLY: return sizeof(struct xtcp_ctl_hello_reply);
     case XTCP_CTL_STATS_REQUEST: return sizeof(struct xtcp_ctl_stats_request);
+    case XTCP_CTL_CONNS_REQUEST: return sizeof(struct xtcp_ctl_conns_request);
     case XTCP_CTL_ERROR: return sizeof(struct xtcp_ctl_error);
     case XTCP_CTL_LISTEN: return sizeof(struct xtcp_ctl_listen);
     case XTCP_CTL_LISTEN_REPLY: return sizeof(struct xtcp_ctl_listen_reply);
@@ -337,14 +388,24 @@ static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
 
 static inline int xtcp_ctl_type_known(uint16_t type) {
   if (type >= XTCP_CTL_HELLO && type <= XTCP_CTL_RESERVED_LAST)
-    return type <= XTCP_CTL_STATS_REQUEST || type >= XTCP_CTL_LISTEN;
+    return type <= XTCP_CTL_CONNS_REQUEST || type >= XTCP_CTL_LISTEN;
   if (type > XTCP_CTL_REPLY_BIT && type <= (XTCP_CTL_REPLY_BIT | XTCP_CTL_RESERVED_LAST))
     return xtcp_ctl_type_known((uint16_t)(type & ~XTCP_CTL_REPLY_BIT));
   return type == XTCP_CTL_ERROR;
 }
 
-/* Body size check for one known type (every type but STATS_REPLY is fixed). */
+/* Body size check for one known type (every type but the STATS and CONNS
+ * replies is fixed). */
 static inline int xtcp_ctl_size_ok(const void *buf, uint16_t type, size_t len) {
+  if (type == XTCP_CTL_CONNS_REPLY) {
+    const size_t base = sizeof(struct xtcp_ctl_conns_reply);
+    uint32_t count;
+    if (len < base) return 0;
+    memcpy(&count, (const char *)buf + offsetof(struct xtcp_ctl_conns_reply, count),
+           sizeof(count));
+    return count <= XTCP_CTL_CONNS_MAX_ENTRIES &&
+           len == base + (size_t)count * sizeof(struct xtcp_ctl_conn_entry);
+  }
   if (type == XTCP_CTL_STATS_REPLY) {
     const size_t base = sizeof(struct xtcp_ctl_stats_reply);
     uint32_t count;
@@ -463,7 +524,8 @@ static inline int xtcp_ctl_check_fields(const void *buf, size_t len) {
   int ok = 1;
   if (len < sizeof(m.hdr)) return -EINVAL;
   memcpy(&m, buf, len < sizeof(m) ? len : sizeof(m));
-  if (len != xtcp_ctl_fixed_size(m.hdr.type)) return m.hdr.type == XTCP_CTL_STATS_REPLY ? 0 : -EINVAL;
+  if (len != xtcp_ctl_fixed_size(m.hdr.type))
+    return m.hdr.type == XTCP_CTL_STATS_REPLY || m.hdr.type == XTCP_CTL_CONNS_REPLY ? 0 : -EINVAL;
   switch (m.hdr.type) {
     case XTCP_CTL_LISTEN:
       ok = xtcp_ctl_addr_ok(&m.listen.local, 1) && m.listen.backlog >= 1 &&
@@ -520,6 +582,11 @@ static_assert(offsetof(xtcp_ctl_stat_entry, value) == 48, "stat entry layout");
 static_assert(sizeof(xtcp_ctl_stats_reply) == 56, "stats reply layout");
 static_assert(offsetof(xtcp_ctl_stats_reply, entries) == 56, "stats reply layout");
 static_assert(sizeof(xtcp_ctl_error) == 144, "error layout");
+static_assert(sizeof(xtcp_ctl_conns_request) == 24, "conns request layout");
+static_assert(sizeof(xtcp_ctl_conn_entry) == 112, "conn entry layout");
+static_assert(offsetof(xtcp_ctl_conn_entry, retransmits) == 80, "conn entry layout");
+static_assert(sizeof(xtcp_ctl_conns_reply) == 32, "conns reply layout");
+static_assert(XTCP_CTL_CONNS_MAX_ENTRIES >= 128, "a conns page holds 128 entries");
 static_assert(sizeof(xtcp_ctl_addr) == 24, "addr layout");
 static_assert(offsetof(xtcp_ctl_addr, addr) == 8, "addr layout");
 static_assert(sizeof(xtcp_ctl_listen) == 48, "listen layout");
