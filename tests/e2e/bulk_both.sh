@@ -12,7 +12,7 @@ e2e_random_file "$T/dut.in" "$MB"
 
 e2e_cat --stats -l 5001 < "$T/dut.in" > "$T/dut.out" 2> "$T/cat.log" &
 CAT=$!; E2E_PIDS="$E2E_PIDS $CAT"
-e2e_wait_listen 5001 1
+e2e_wait_listen 5001 1 "$CAT"
 t0=$(e2e_now)
 # -t: after its own EOF the peer keeps reading until the dut's FIN.
 ip netns exec "$PEER" timeout 55 socat -t 55 STDIO "TCP:$DUT4:5001" \

@@ -10,7 +10,7 @@ e2e_random_file "$T/in" "$MB"
 
 e2e_cat --stats -l 5001 < "$T/in" > "$T/cat.out" 2> "$T/cat.log" &
 CAT=$!; E2E_PIDS="$E2E_PIDS $CAT"
-e2e_wait_listen 5001 1
+e2e_wait_listen 5001 1 "$CAT"
 t0=$(e2e_now)
 e2e_bg peer timeout 50 ip netns exec "$PEER" socat -u "TCP:$DUT4:5001" "CREATE:$T/out"
 e2e_expect_ok "peer socat" "$LAST_PID" 50

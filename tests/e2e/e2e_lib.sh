@@ -155,10 +155,12 @@ e2e_ctl() { "$B/xtcpctl" --socket "$SOCK" "$@"; }
 e2e_stat() { e2e_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # Waits until COUNT listeners exist (app.listeners), or PORT listens in the
-# dut's kernel in stand-in mode.
-e2e_wait_listen() {  # PORT COUNT
+# dut's kernel in stand-in mode. Fails at once if the listening app PID
+# (optional) exits.
+e2e_wait_listen() {  # PORT COUNT [PID]
   _i=0
   while :; do
+    [ -z "${3:-}" ] || e2e_alive "$3" || e2e_fail "the app meant to listen on port $1 exited"
     if [ -n "$STANDIN" ]; then
       ip netns exec "$DUT" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
     else

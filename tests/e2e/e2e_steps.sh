@@ -9,7 +9,7 @@ e2e_step_bulk_in() {  # ADDR PORT MB
   rm -f "$T/out"
   e2e_cat --stats -l "$2" < /dev/null > "$T/out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
-  e2e_wait_listen "$2" 1
+  e2e_wait_listen "$2" 1 "$_cat"
   _t0=$(e2e_now)
   e2e_bg peer timeout 50 ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$(e2e_bracket "$1"):$2"
   e2e_expect_ok "peer socat -> $1:$2" "$LAST_PID" 50
