@@ -29,6 +29,17 @@ struct Config {
   uint32_t frame_size = kDefaultFrameSize;
   uint32_t frames = kDefaultFrames;    // UMEM frames per queue
   uint32_t ring_size = kDefaultRingSize;  // rx/tx/completion; fill is twice
+  // The application side (issue 4).
+  static constexpr uint32_t kDefaultConnBuffer = 256 * 1024;
+  static constexpr uint32_t kDefaultMaxConns = 16384;
+  static constexpr uint32_t kDefaultMaxAppConns = 8192;
+  static constexpr uint32_t kDefaultAppMemoryMib = 4096;
+  std::string poll = "adaptive";        // adaptive | busy | interrupt
+  uint32_t conn_buffer = kDefaultConnBuffer;  // each ring of a connection
+  uint32_t max_conns = kDefaultMaxConns;      // per queue
+  uint32_t max_app_conns = kDefaultMaxAppConns;
+  uint32_t app_memory_mib = kDefaultAppMemoryMib;
+  std::string socket_group;             // "" : the daemon's own group
 };
 
 // The socket xtcpd serves and xtcpctl reaches when no --socket is given:

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "client/fd_passing.h"
+
 namespace xtcp::daemon {
 namespace {
 
@@ -122,7 +124,7 @@ void ControlServer::dispatch(const pollfd* fds, size_t n) {
   for (size_t i = 0; i < sessions_.size(); ++i) {
     bool ready = i < live && (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR));
     if (ready && !serve(*sessions_[i], fds[i + 1].revents)) {
-      close(sessions_[i]->fd);
+      close_session(*sessions_[i]);
       continue;
     }
     kept.push_back(std::move(sessions_[i]));
@@ -140,7 +142,34 @@ void ControlServer::accept_one() {
     close(fd);
     return;
   }
-  sessions_.push_back(std::make_unique<Session>(Session{fd, ControlSession(*source_)}));
+  const uint32_t id = next_id_++;
+  if (app_ != nullptr) {
+    PeerCredentials creds;
+    if (PeerCredentials::from_socket(fd, &creds) < 0) {
+      close(fd);  // SO_PEERCRED cannot fail on a connected AF_UNIX socket
+      return;
+    }
+    app_->session_opened(id, std::move(creds));
+  }
+  sessions_.push_back(std::make_unique<Session>(Session{fd, ControlSession(*source_, app_, id)}));
+}
+
+void ControlServer::close_session(Session& s) {
+  close(s.fd);
+  s.fd = -1;
+  if (app_ != nullptr) app_->session_closed(s.proto.id());
+}
+
+bool ControlServer::send_to(int fd, const Reply& r) {
+  if (r.fds.empty())
+    return send(fd, r.bytes.data(), r.bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
+  return xtcp::client::send_fds(fd, r.bytes, r.fds) >= 0;
+}
+
+bool ControlServer::send_reply(uint32_t id, const Reply& r) {
+  for (auto& s : sessions_)
+    if (s && s->proto.id() == id && s->fd >= 0) return send_to(s->fd, r);
+  return false;
 }
 
 bool ControlServer::serve(Session& s, short revents) {
@@ -150,9 +179,11 @@ bool ControlServer::serve(Session& s, short revents) {
   if (n < 0) return errno == EAGAIN || errno == EINTR;
   // 0 bytes is the client's close, or an (invalid) empty datagram.
   if (n == 0 && (revents & (POLLHUP | POLLERR))) return false;
-  bool keep = s.proto.handle(rx_buf_.data(), static_cast<size_t>(n), reply_);
+  bool deferred = false;
+  bool keep = s.proto.handle(rx_buf_.data(), static_cast<size_t>(n), app_reply_, &deferred);
+  if (!keep) ++bad_messages_;
   // A client that does not read its replies loses its session.
-  if (send(s.fd, reply_.data(), reply_.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) return false;
+  if (!deferred && !send_to(s.fd, app_reply_)) return false;
   return keep;
 }
 

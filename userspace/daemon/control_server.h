@@ -15,12 +15,14 @@
 
 namespace xtcp::daemon {
 
-class ControlServer {
+class ControlServer final : public ReplySink {
  public:
-  static constexpr size_t kDefaultMaxSessions = 64;
+  static constexpr size_t kDefaultMaxSessions = 1024;
 
   explicit ControlServer(StatsSource& source, size_t max_sessions = kDefaultMaxSessions);
-  ~ControlServer();  // closes every fd and removes the socket file
+  // Closes every fd and removes the socket file. The app layer is not told
+  // (it is torn down with the daemon).
+  ~ControlServer() override;
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
@@ -37,24 +39,39 @@ class ControlServer {
   void dispatch(const pollfd* fds, size_t n);
 
   size_t session_count() const { return sessions_.size(); }
+  // Malformed messages answered with an error before the session closed.
+  uint64_t bad_messages() const { return bad_messages_; }
+
+  // The application API behind LISTEN, CONNECT, ... (nullptr: ENOSYS).
+  // Set before the first session arrives.
+  void set_app(AppApi* app) { app_ = app; }
+  // ReplySink: a deferred reply (with descriptors) to session `id`.
+  bool send_reply(uint32_t id, const Reply& r) override;
 
  private:
   struct Session {
     int fd;
     ControlSession proto;
   };
+  // Sends one reply (and its descriptors) without blocking.
+  static bool send_to(int fd, const Reply& r);
+  void close_session(Session& s);
   void accept_one();
   bool serve(Session& s, short revents);  // false: close the session
   int remove_stale(const std::string& path);
 
   StatsSource* source_;
+  AppApi* app_ = nullptr;
   size_t max_sessions_;
+  uint32_t next_id_ = 1;
+  uint64_t bad_messages_ = 0;
   int listen_fd_ = -1;
   std::string path_;
   std::string error_;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<uint8_t> rx_buf_;
   std::vector<uint8_t> reply_;
+  Reply app_reply_;
 };
 
 }  // namespace xtcp::daemon

@@ -45,6 +45,17 @@ void build_error(std::vector<uint8_t>& out, uint32_t seq, uint16_t request_type,
 }
 
 bool ControlSession::handle(const uint8_t* buf, size_t len, std::vector<uint8_t>& reply) {
+  Reply r;
+  bool deferred = false;
+  const bool keep = handle(buf, len, r, &deferred);
+  reply = std::move(r.bytes);
+  return keep;
+}
+
+bool ControlSession::handle(const uint8_t* buf, size_t len, Reply& out, bool* deferred) {
+  *deferred = false;
+  out.fds.clear();
+  std::vector<uint8_t>& reply = out.bytes;
   xtcp_ctl_header h{};
   if (len >= sizeof(h)) std::memcpy(&h, buf, sizeof(h));
   if (int rc = xtcp_ctl_validate(buf, len); rc < 0) {
@@ -64,12 +75,29 @@ bool ControlSession::handle(const uint8_t* buf, size_t len, std::vector<uint8_t>
       on_stats(m, reply);
       return true;
     }
+    case XTCP_CTL_CONNS_REQUEST: {
+      xtcp_ctl_conns_request m;
+      std::memcpy(&m, buf, sizeof(m));
+      on_conns(m, reply);
+      return true;
+    }
     default:
       break;
   }
   if (h.type & XTCP_CTL_REPLY_BIT) {
     build_error(reply, h.seq, h.type, ENOMSG, "a reply type was sent to xtcpd; session closed");
     return false;
+  }
+  if (app_ != nullptr) {
+    // Well-framed but every field is untrusted: a bad value is answered
+    // EINVAL and the session stays.
+    if (xtcp_ctl_check_fields(buf, len) < 0) {
+      build_error(reply, h.seq, h.type, EINVAL,
+                  "a field is out of range (see include/xtcp/control.h)");
+      return true;
+    }
+    *deferred = !app_->request(id_, buf, len, &out);
+    return true;
   }
   // A reserved request (the application API of issue 4): well-formed, so
   // the session stays open.
@@ -111,6 +139,28 @@ void ControlSession::on_stats(const xtcp_ctl_stats_request& m, std::vector<uint8
   r->count = static_cast<uint32_t>(count);
   std::memcpy(reply.data() + sizeof(xtcp_ctl_stats_reply), snapshot_.data() + m.first,
               count * sizeof(xtcp_ctl_stat_entry));
+}
+
+void ControlSession::on_conns(const xtcp_ctl_conns_request& m, std::vector<uint8_t>& reply) {
+  if (m.first == 0) {
+    conns_.clear();
+    if (app_ != nullptr) app_->connections(conns_);
+  }
+  if (m.first > conns_.size()) {
+    build_error(reply, m.hdr.seq, m.hdr.type, EINVAL,
+                "conns page starts past the end of the snapshot; ask for first=0");
+    return;
+  }
+  size_t limit = m.max_entries == 0 ? XTCP_CTL_CONNS_MAX_ENTRIES
+                                    : std::min<size_t>(m.max_entries, XTCP_CTL_CONNS_MAX_ENTRIES);
+  size_t count = std::min(limit, conns_.size() - m.first);
+  size_t length = sizeof(xtcp_ctl_conns_reply) + count * sizeof(xtcp_ctl_conn_entry);
+  auto* r = start_reply<xtcp_ctl_conns_reply>(reply, length, XTCP_CTL_CONNS_REPLY, m.hdr.seq);
+  r->total = static_cast<uint32_t>(conns_.size());
+  r->first = m.first;
+  r->count = static_cast<uint32_t>(count);
+  std::memcpy(reply.data() + sizeof(xtcp_ctl_conns_reply), conns_.data() + m.first,
+              count * sizeof(xtcp_ctl_conn_entry));
 }
 
 }  // namespace xtcp::daemon

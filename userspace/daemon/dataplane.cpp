@@ -1,5 +1,7 @@
 #include "daemon/dataplane.h"
 
+#include <sys/random.h>
+
 #include <string>
 
 #include "xsk/netlink.h"
@@ -11,7 +13,7 @@ xsk::Error fail(int code, std::string sentence) { return xsk::Error{code, std::m
 
 // The interface must exist here, its MTU fit our frames, and it must have
 // at least cfg.queues rx queues.
-xsk::Status check_interface(const Config& cfg) {
+xsk::Result<xsk::LinkInfo> check_interface(const Config& cfg) {
   auto idx = xsk::ifindex_of(cfg.iface);
   if (!idx) {
     if (idx.code() == -ENODEV)
@@ -29,41 +31,108 @@ xsk::Status check_interface(const Config& cfg) {
     return fail(-EINVAL, "--queues " + std::to_string(cfg.queues) + " exceeds the " +
                              std::to_string(q->rx) + " rx queue(s) of " + cfg.iface +
                              "; use --queues " + std::to_string(q->rx) + " or fewer");
+  return link;
+}
+
+wire::IpAddress to_wire(const xsk::IpAddr& a) {
+  return a.family == AF_INET6 ? wire::IpAddress::v6_from_bytes(a.bytes.data())
+                              : wire::IpAddress::v4_from_bytes(a.bytes.data());
+}
+
+bool link_local_v6(const wire::IpAddress& a) { return a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80; }
+
+// The interface's addresses: every one is a valid LISTEN/CONNECT source;
+// the first IPv4 and the first global IPv6 are the defaults for CONNECT.
+xsk::Status read_addresses(int ifindex, AppStackConfig& app) {
+  for (int family : {AF_INET, AF_INET6}) {
+    auto list = xsk::addresses(ifindex, family);
+    if (!list) return list.error();
+    for (const xsk::IfAddress& a : *list) {
+      const wire::IpAddress ip = to_wire(a.addr);
+      app.addresses.push_back(ip);
+      if (family == AF_INET && !app.local_v4) app.local_v4 = ip;
+      if (family == AF_INET6 && !app.local_v6 && !link_local_v6(ip)) app.local_v6 = ip;
+    }
+  }
   return {};
+}
+
+stack::PollPolicy policy_of(const std::string& name) {
+  stack::PollPolicy p = stack::PollPolicy::kAdaptive;
+  (void)stack::parse_poll_policy(name, &p);
+  return p;
+}
+
+template <class T>
+void fill_random(T& bytes) {
+  size_t got = 0;
+  while (got < sizeof(bytes)) {
+    const ssize_t n = getrandom(reinterpret_cast<uint8_t*>(&bytes) + got, sizeof(bytes) - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
 
 xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
-  if (auto st = check_interface(cfg); !st) return st.error();
+  auto link = check_interface(cfg);
+  if (!link) return link.error();
   std::unique_ptr<Dataplane> dp(new Dataplane());
   dp->iface_ = cfg.iface;
+  AppStackConfig& app = dp->app_cfg_;
+  if (auto st = read_addresses(link->ifindex, app); !st) return st.error();
+  app.rx_ring = cfg.conn_buffer;
+  app.tx_ring = cfg.conn_buffer;
+  app.channel_bytes = uint64_t{cfg.conn_buffer} * 2 + XTCP_CHAN_HEADER_SIZE;
+  app.limits.conns_per_app = cfg.max_app_conns;
+  app.limits.memory_per_app = uint64_t{cfg.app_memory_mib} << 20;
+
+  UnitConfig base;
+  base.ifindex = link->ifindex;
+  base.rx_ring = cfg.conn_buffer;
+  base.tx_ring = cfg.conn_buffer;
+  base.loop.policy = policy_of(cfg.poll);
+  stack::ShardConfig& sc = base.shard;
+  sc.local_mac.bytes = link->mac;
+  sc.local_v4 = app.local_v4;
+  sc.local_v6 = app.local_v6;
+  sc.tcp.mtu = static_cast<uint16_t>(link->mtu);
+  sc.max_connections = cfg.max_conns;
+  fill_random(sc.isn_secret);
+  fill_random(sc.hash_key);
+
+  // Every channel of every queue together: what the per-queue connection
+  // limit allows (the per-app limit is checked by the app layer).
+  dp->budget_ = std::make_unique<MemoryBudget>(app.channel_bytes * cfg.max_conns * cfg.queues);
+  dp->completions_ = std::make_unique<CompletionQueue>(size_t{1} << 16);
   auto prog = xsk::SteerProgram::attach(cfg.iface);
   if (!prog) return prog.error();
   dp->prog_ = std::move(prog.value());
-  if (auto st = dp->open_queues(cfg); !st) return st.error();
+  if (auto st = dp->open_queues(cfg, base); !st) return st.error();
   if (auto st = dp->install_listeners(cfg); !st) return st.error();
   return dp;
 }
 
-xsk::Status Dataplane::open_queues(const Config& cfg) {
+xsk::Status Dataplane::open_queues(const Config& cfg, const UnitConfig& base) {
   const xsk::XskConfig xcfg = xsk_config(cfg);
   for (uint32_t q = 0; q < cfg.queues; ++q) {
     auto sock = xsk::XskSocket::create(cfg.iface, q, xcfg);
     if (!sock) return sock.error();
     socks_.push_back(std::move(sock.value()));
-    // The worker fills the fill ring first: frames steered to a socket
-    // with an empty fill ring are dropped.
-    auto worker = QueueWorker::start(*socks_.back());
-    if (!worker) return worker.error();
-    workers_.push_back(std::move(worker.value()));
+    UnitConfig uc = base;
+    uc.index = q;
+    uc.shard.queue = q;
+    auto unit = ShardUnit::start(uc, *socks_.back(), *prog_, *budget_, *completions_);
+    if (!unit) return unit.error();
+    units_.push_back(std::move(unit.value()));
     if (auto st = prog_->register_socket(q, socks_.back()->fd()); !st) return st;
   }
   return {};
 }
 
-// First-form stand-in for listen() (issue 4): wildcard IPv4 and IPv6
-// listeners, so SYNs to the port on any local address are steered to us.
+// --steer-port: wildcard IPv4 and IPv6 steering entries without a TCP
+// listener behind them, so SYNs to the port reach xtcp (and are answered
+// with a RST) instead of the kernel. For tests of the steering itself.
 xsk::Status Dataplane::install_listeners(const Config& cfg) {
   xsk::IpAddr any4;
   xsk::IpAddr any6;
@@ -75,17 +144,25 @@ xsk::Status Dataplane::install_listeners(const Config& cfg) {
   return {};
 }
 
-// Reverse order of start(): workers first (they use the sockets), then the
-// xsks entries and sockets, then the program (its bpf_link detaches).
+// Reverse order of start(): shards first (they use the sockets and maps),
+// then the xsks entries and sockets, then the program (its bpf_link
+// detaches).
 void Dataplane::stop() {
-  for (auto& w : workers_) w->stop();
-  workers_.clear();
-  for (const auto& s : socks_) (void)prog_->unregister_socket(s->queue());
+  for (auto& u : units_) u->stop();
+  units_.clear();
+  if (prog_)
+    for (const auto& s : socks_) (void)prog_->unregister_socket(s->queue());
   socks_.clear();
   prog_.reset();
 }
 
 Dataplane::~Dataplane() { stop(); }
+
+std::vector<ShardUnit*> Dataplane::shards() const {
+  std::vector<ShardUnit*> out;
+  for (const auto& u : units_) out.push_back(u.get());
+  return out;
+}
 
 const char* Dataplane::mode_name() const {
   size_t zc = 0;
@@ -104,17 +181,45 @@ DaemonInfo Dataplane::info() const {
 }
 
 // Names are part of the control protocol: xtcpctl --json maps
-// "bpf.<name>" and "queue<N>.<name>" onto its JSON keys.
+// "bpf.<name>" and "queue<N>.<name>" onto its JSON keys; tests read
+// queueN.conns and the frame counters to prove nothing leaked.
 void Dataplane::snapshot(StatList& out) {
   out.clear();
   if (auto st = prog_->stats(); st) {
     for (size_t i = 0; i < XTCP_STAT_COUNT; ++i)
       add_stat(out, std::string("bpf.") + xsk::steer_stat_name(i), (*st)[i]);
   }
-  for (size_t q = 0; q < socks_.size(); ++q) {
+  for (size_t q = 0; q < units_.size(); ++q) {
     const std::string p = "queue" + std::to_string(q) + ".";
-    add_stat(out, p + "rx_frames", workers_[q]->rx_frames());
-    add_stat(out, p + "rx_bytes", workers_[q]->rx_bytes());
+    const UnitStats u = units_[q]->stats_copy();
+    const stack::ShardStats& s = u.shard;
+    add_stat(out, p + "rx_frames", s.rx_frames);
+    add_stat(out, p + "rx_bytes", s.rx_bytes);
+    add_stat(out, p + "rx_malformed", s.malformed_total());
+    add_stat(out, p + "rx_no_socket", s.rx_no_socket);
+    add_stat(out, p + "tx_frames", s.tx_frames);
+    add_stat(out, p + "tx_bytes", s.tx_bytes);
+    add_stat(out, p + "tx_no_frame", s.tx_no_frame);
+    add_stat(out, p + "resets_sent", s.resets_sent);
+    add_stat(out, p + "conns", u.conns);
+    add_stat(out, p + "conns_opened", s.conns_opened);
+    add_stat(out, p + "conns_closed", s.conns_closed);
+    add_stat(out, p + "conns_refused", s.conns_refused);
+    add_stat(out, p + "listeners", u.listeners);
+    add_stat(out, p + "channels", u.channels);
+    add_stat(out, p + "channels_refused", u.channels_refused);
+    add_stat(out, p + "ring_violations", u.bridge.ring_violations);
+    add_stat(out, p + "app_kicks", u.bridge.kicks);
+    add_stat(out, p + "app_wakes", u.bridge.app_wakes);
+    add_stat(out, p + "frames_total", u.frames_total);
+    add_stat(out, p + "frames_free", u.frames_free);
+    add_stat(out, p + "frames_fill", u.frames_fill);
+    add_stat(out, p + "frames_held", u.frames_held);
+    add_stat(out, p + "frames_tx", u.frames_tx);
+    add_stat(out, p + "frames_bad", u.frames_bad);
+    add_stat(out, p + "loop_passes", u.loop.passes);
+    add_stat(out, p + "loop_sleeps", u.loop.sleeps);
+    add_stat(out, p + "neighbour_failed", s.neighbour_failed);
     xsk::XskStats ks;
     if (auto r = socks_[q]->stats(); r) ks = *r;
     add_stat(out, p + "xsk_rx_dropped", ks.rx_dropped);

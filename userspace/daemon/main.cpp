@@ -1,8 +1,10 @@
 // xtcpd: attaches the xtcp data plane to one interface and serves the
 // control socket until SIGTERM/SIGINT. Stable CLI, see DESIGN.md and
 // `xtcpd --help`.
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/app_stack.h"
 #include "daemon/control_server.h"
 #include "daemon/dataplane.h"
 #include "daemon/options.h"
@@ -39,28 +42,58 @@ int shutdown_signal_fd() {
 
 // Lets the control socket be bound before the data plane exists, so a busy
 // socket path fails before anything is attached. Nobody is served before
-// serve() runs, and by then target is set.
+// serve() runs, and by then every pointer is set.
 class StatsProxy : public StatsSource {
  public:
-  StatsSource* target = nullptr;
-  DaemonInfo info() const override { return target->info(); }
-  void snapshot(StatList& out) override { target->snapshot(out); }
+  Dataplane* dataplane = nullptr;
+  AppStack* app = nullptr;
+  ControlServer* server = nullptr;
+  DaemonInfo info() const override { return dataplane->info(); }
+  void snapshot(StatList& out) override {
+    dataplane->snapshot(out);
+    uint64_t violations = 0;
+    for (ShardUnit* u : dataplane->shards()) violations += u->stats_copy().bridge.ring_violations;
+    app->add_stats(out);
+    add_stat(out, "app.ring_violations", violations);
+    add_stat(out, "app.bad_messages", server->bad_messages());
+  }
 };
 
-// Serves the control socket until a shutdown signal arrives.
-void serve(ControlServer& server, int sig_fd) {
+// Serves the control socket and the shards' answers until a shutdown
+// signal arrives.
+void serve(ControlServer& server, AppStack& app, int sig_fd) {
   std::vector<pollfd> fds;
   for (;;) {
     fds.clear();
     fds.push_back(pollfd{sig_fd, POLLIN, 0});
+    fds.push_back(pollfd{app.completion_fd(), POLLIN, 0});
     server.pollfds(fds);
     if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
     if (fds[0].revents & POLLIN) return;
-    server.dispatch(fds.data() + 1, fds.size() - 1);
+    app.drain_completions();
+    server.dispatch(fds.data() + 2, fds.size() - 2);
   }
+}
+
+// Each connection holds three descriptors here (memfd, two eventfds).
+void raise_fd_limit() {
+  rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+std::string set_socket_group(const std::string& path, const std::string& name) {
+  if (name.empty()) return "";
+  const struct group* g = getgrnam(name.c_str());
+  if (g == nullptr) return "no group named " + name + "; check --socket-group";
+  if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) < 0)
+    return "cannot give " + path + " to group " + name + ": " + strerror(errno);
+  return "";
 }
 
 int run(const Config& cfg) {
@@ -69,18 +102,28 @@ int run(const Config& cfg) {
     return fail(why);
   int sig_fd = shutdown_signal_fd();
   if (sig_fd < 0) return fail("cannot set up signal handling: " + std::string(strerror(errno)));
+  raise_fd_limit();
   StatsProxy proxy;
   ControlServer server(proxy);
   if (server.listen(cfg.socket_path) < 0) return fail(server.error());
+  if (std::string why = set_socket_group(cfg.socket_path, cfg.socket_group); !why.empty())
+    return fail(why);
   auto dp = Dataplane::start(cfg);
   if (!dp) return fail(dp.message());
-  proxy.target = dp.value().get();
-  std::printf("ready iface=%s queues=%u mode=%s socket=%s\n", cfg.iface.c_str(), cfg.queues,
-              dp.value()->mode_name(), cfg.socket_path.c_str());
+  Dataplane& plane = *dp.value();
+  AppStack app(plane.shards(), plane.completions(), server, plane.app_config());
+  server.set_app(&app);
+  proxy.dataplane = &plane;
+  proxy.app = &app;
+  proxy.server = &server;
+  std::printf("ready iface=%s queues=%u mode=%s poll=%s socket=%s\n", cfg.iface.c_str(),
+              cfg.queues, plane.mode_name(), cfg.poll.c_str(), cfg.socket_path.c_str());
   std::fflush(stdout);
-  serve(server, sig_fd);
+  serve(server, app, sig_fd);
   close(sig_fd);
-  return 0;  // dataplane then server destructors: threads, XDP, socket file
+  // Destructors: the app layer (shards only ever post to the dataplane's
+  // queue), the dataplane (shard threads, XDP), then the server (socket file).
+  return 0;
 }
 
 }  // namespace

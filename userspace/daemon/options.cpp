@@ -26,6 +26,14 @@ constexpr const char kUsage[] =
     "  --frames N           UMEM frames per queue (default 8192)\n"
     "  --ring-size N        rx/tx/completion ring size, a power of two\n"
     "                       (default 2048; the fill ring is twice this)\n"
+    "  --poll MODE          adaptive|busy|interrupt (default adaptive: busy-poll\n"
+    "                       while traffic flows, sleep when idle)\n"
+    "  --conn-buffer BYTES  each connection's receive and send ring, a power\n"
+    "                       of two from 4096 to 67108864 (default 262144)\n"
+    "  --max-conns N        connections per queue (default 16384)\n"
+    "  --max-app-conns N    connections one app may hold (default 8192)\n"
+    "  --app-memory MIB     ring memory one app may hold (default 4096)\n"
+    "  --socket-group NAME  group owning the control socket (mode 0660)\n"
     "  --help               print this text and exit\n";
 
 bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
@@ -36,9 +44,10 @@ bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
   return true;
 }
 
-constexpr std::string_view kValueOptions[] = {"--iface",      "--queues", "--socket",
-                                              "--steer-port", "--xdp-mode", "--frame-size",
-                                              "--frames",     "--ring-size"};
+constexpr std::string_view kValueOptions[] = {
+    "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
+    "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
+    "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -76,6 +85,25 @@ std::string apply(Config& c, std::string_view name, std::string_view value) {
   } else if (name == "--frames") {
     if (!parse_u32(value, 64, xsk::XskConfig::kMaxFrameCount, &c.frames))
       return bad_value(name, "a number from 64 to 1048576", value);
+  } else if (name == "--poll") {
+    if (value != "adaptive" && value != "busy" && value != "interrupt")
+      return bad_value(name, "adaptive, busy or interrupt", value);
+    c.poll = value;
+  } else if (name == "--conn-buffer") {
+    if (!parse_u32(value, 4096, 1u << 26, &c.conn_buffer) || !is_power_of_two(c.conn_buffer))
+      return bad_value(name, "a power of two from 4096 to 67108864", value);
+  } else if (name == "--max-conns") {
+    if (!parse_u32(value, 1, 1u << 20, &c.max_conns))
+      return bad_value(name, "a number from 1 to 1048576", value);
+  } else if (name == "--max-app-conns") {
+    if (!parse_u32(value, 1, 1u << 20, &c.max_app_conns))
+      return bad_value(name, "a number from 1 to 1048576", value);
+  } else if (name == "--app-memory") {
+    if (!parse_u32(value, 1, 1u << 20, &c.app_memory_mib))
+      return bad_value(name, "a number of MiB from 1 to 1048576", value);
+  } else if (name == "--socket-group") {
+    if (value.empty()) return bad_value(name, "a group name", value);
+    c.socket_group = value;
   } else if (name == "--ring-size") {
     if (!parse_u32(value, 64, Config::kMaxRingSize, &c.ring_size) || !is_power_of_two(c.ring_size))
       return bad_value(name, "a power of two from 64 to 65536", value);

@@ -123,6 +123,12 @@ void Shard::kick(ConnId id) {
   if (ConnSlot* s = slot_of(id)) dirty_.mark(*s);
 }
 
+std::optional<uint64_t> Shard::lease_of(ConnId id) {
+  ConnSlot* s = slot_of(id);
+  if (s == nullptr || !s->has_lease) return std::nullopt;
+  return s->lease;
+}
+
 // Gives the connection a slot, a flow-table entry and a BPF flow entry.
 // nullptr (and the connection dropped, its lease released) when any is
 // refused.
@@ -164,13 +170,15 @@ void Shard::release_conn(ConnSlot& s) {
   if (steering_.remove_flow(tuple) != 0) ++stats_.steering_errors;
   dirty_.remove(s);
   wheel_.cancel(s);
+  // Reported while the connection and its memory still exist, so the owner
+  // can publish the final state into that memory (the app's channel).
+  events_.on_closed(id, err);
   s.conn.reset();  // before its memory goes back
   if (s.has_lease) memory_.release(s.lease);
   s.has_lease = false;
   ++s.generation;
   free_slots_.push_back(s.index);
   ++stats_.conns_closed;
-  events_.on_closed(id, err);
 }
 
 // Moves every established connection out of the listener's accept queue

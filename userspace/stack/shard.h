@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "stack/connection_memory.h"
@@ -73,6 +74,9 @@ class Shard {
   tcp::Connection* connection(ConnId id);
   // The app touched the connection's rings: visit it in the next egress.
   void kick(ConnId id);
+  // The ConnectionMemory token of the connection's rings (nullopt: stale
+  // id, or the engine allocated its own because memory was refused).
+  std::optional<uint64_t> lease_of(ConnId id);
 
   const ShardStats& stats() const { return stats_; }
   const ShardConfig& config() const { return cfg_; }

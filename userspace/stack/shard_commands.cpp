@@ -133,6 +133,10 @@ int Shard::on_conn_command(const Command& c) {
   ConnSlot* s = slot_of(c.conn);
   if (s == nullptr) return -ENOTCONN;
   tcp::Connection& conn = *s->conn;
+  // FIN follows every byte the app wrote before asking (RFC 9293 3.10.4):
+  // let the owner hand those bytes over before the engine queues the FIN.
+  if (c.kind == CommandKind::kShutdownWrite || c.kind == CommandKind::kClose)
+    events_.on_sync(id_of(*s), conn);
   switch (c.kind) {
     case CommandKind::kShutdownWrite: conn.shutdown_write(); break;
     case CommandKind::kClose: conn.close(); break;

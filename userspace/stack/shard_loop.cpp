@@ -32,8 +32,10 @@ ShardLoop::ShardLoop(Shard& shard, LoopConfig cfg) : shard_(shard), cfg_(cfg) {
 void ShardLoop::run() {
   tcp::Instant last_work = shard_.clock_now();
   while (!stop_.load(std::memory_order_acquire)) {
+    bool work = cfg_.before_pass ? cfg_.before_pass() : false;
     const tcp::Instant now = shard_.clock_now();
-    const bool work = shard_.run_once(now);
+    work |= shard_.run_once(now);
+    if (cfg_.after_pass) cfg_.after_pass(work);
     passes_.fetch_add(1, std::memory_order_relaxed);
     if (work) {
       busy_passes_.fetch_add(1, std::memory_order_relaxed);

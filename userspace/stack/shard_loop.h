@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "stack/event_fd.h"
@@ -28,6 +29,11 @@ struct LoopConfig {
   PollPolicy policy = PollPolicy::kAdaptive;
   tcp::Duration idle = kDefaultIdleBeforeSleep;  // adaptive: busy this long first
   int extra_fd = -1;  // also wakes the loop when readable (-1: none)
+  // The owner's work around each pass on the shard's thread (the daemon
+  // reads app kicks from extra_fd before, publishes stats after). before
+  // returns true if it did work (the pass then counts as busy).
+  std::function<bool()> before_pass;
+  std::function<void(bool worked)> after_pass;
 };
 
 struct LoopStats {

@@ -1,0 +1,86 @@
+#include "daemon/shard_unit.h"
+
+#include <ctime>
+
+namespace xtcp::daemon {
+
+namespace {
+// How stale `xtcpctl stats` may be while a shard is busy.
+constexpr tcp::Duration kStatsPeriod = tcp::Duration::millis(20);
+}  // namespace
+
+tcp::Instant steady_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return tcp::Instant::from_micros(int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000);
+}
+
+ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProgram& prog,
+                     MemoryBudget& budget, CompletionQueue& completions)
+    : index_(cfg.index),
+      sock_(sock),
+      io_(sock, cfg.shard.tx_batch),
+      neighbours_(cfg.ifindex, cfg.shard.neighbour_retry),
+      steering_(prog, cfg.index),
+      memory_(cfg.index, cfg.rx_ring, cfg.tx_ring, budget),
+      bridge_(cfg.index, memory_, completions) {
+  shard_ = std::make_unique<stack::Shard>(
+      cfg.shard, stack::ShardDeps{io_, neighbours_, steering_, memory_, bridge_, steady_now});
+  bridge_.attach(*shard_);
+  stack::LoopConfig lc = cfg.loop;
+  lc.extra_fd = memory_.epoll_fd();
+  lc.before_pass = [this] { return bridge_.before_pass(); };
+  lc.after_pass = [this](bool worked) { publish_stats(worked); };
+  loop_ = std::make_unique<stack::ShardLoop>(*shard_, lc);
+  last_stats_ = steady_now();
+}
+
+xsk::Result<std::unique_ptr<ShardUnit>> ShardUnit::start(const UnitConfig& cfg,
+                                                         xsk::XskSocket& sock,
+                                                         xsk::SteerProgram& prog,
+                                                         MemoryBudget& budget,
+                                                         CompletionQueue& completions) {
+  std::unique_ptr<ShardUnit> u(new ShardUnit(cfg, sock, prog, budget, completions));
+  if (!u->memory_.ok() || u->shard_->command_fd() < 0)
+    return xsk::make_error(-EMFILE, "cannot create the shard's epoll or eventfd descriptors");
+  u->publish_stats(false);
+  u->thread_ = std::thread([raw = u.get()] { raw->loop_->run(); });
+  return u;
+}
+
+ShardUnit::~ShardUnit() { stop(); }
+
+void ShardUnit::stop() {
+  if (!thread_.joinable()) return;
+  loop_->stop();
+  thread_.join();
+}
+
+// On the shard's thread: copies the counters the control thread may read.
+void ShardUnit::publish_stats(bool worked) {
+  const tcp::Instant now = steady_now();
+  if (worked && now - last_stats_ < kStatsPeriod) return;
+  last_stats_ = now;
+  const xsk::FramePool& pool = sock_.pool();
+  std::lock_guard lock(stats_mu_);
+  stats_.shard = shard_->stats();
+  stats_.bridge = bridge_.stats();
+  stats_.loop = loop_->stats();
+  stats_.conns = shard_->connection_count();
+  stats_.listeners = shard_->listener_count();
+  stats_.channels = memory_.live();
+  stats_.channels_refused = memory_.refused();
+  stats_.frames_total = pool.count();
+  stats_.frames_free = pool.free();
+  stats_.frames_fill = pool.in_fill();
+  stats_.frames_held = pool.in_app();
+  stats_.frames_tx = pool.in_tx();
+  stats_.frames_bad = pool.bad_transitions();
+}
+
+UnitStats ShardUnit::stats_copy() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+}  // namespace xtcp::daemon
