@@ -146,3 +146,20 @@ TEST_CASE("xtcp-cat --help prints usage and exits 0", "[tools][cat][run]") {
   CHECK(c.wait(5000) == 0);
   CHECK(Child::drain(c.out).starts_with("usage: xtcp-cat"));
 }
+
+// Hidden (run with "[perf]"): 100 MB through the tool, to see the copy loop
+// does no per-byte work. The fake's 64 KiB ring and this test's peer loop
+// bound the rate, not the tool.
+TEST_CASE("xtcp-cat moves 100 MB intact through the fake", "[.][perf][tools][cat][run]") {
+  FakeDaemon fake;
+  Child c = Child::spawn({XTCP_CAT_BIN, "--socket", fake.path(), "--stats", "10.77.0.1", "5001"});
+  auto conn = fake.conn(0);
+  REQUIRE(conn);
+  const auto up = random_bytes(100 * kMB, 9);
+  Transfer t;
+  t.run(c, *conn, up, {});
+  CHECK(c.wait(10000) == 0);
+  CHECK(t.peer_bytes == up.size());
+  CHECK(t.peer_got.h == hash_of(up));
+  WARN(Child::drain(c.err));
+}
