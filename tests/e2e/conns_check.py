@@ -19,6 +19,8 @@ def field(conn, prefix):
 
 def ports(conn):
     """Ports as integer fields (local_port) or address strings (10.0.0.1:80)."""
+    if "local_port" in conn:
+        return {conn.get("local_port"), conn.get("peer_port")}
     found = set()
     for value in conn.values():
         if isinstance(value, int):

@@ -7,7 +7,7 @@
 e2e_step_bulk_in() {  # ADDR PORT MB
   e2e_random_file "$T/in" "$3"
   rm -f "$T/out"
-  e2e_cat --stats -l "$2" < /dev/null > "$T/out" 2> "$T/cat.log" &
+  e2e_cat --stats -l "$1" "$2" < /dev/null > "$T/out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
   e2e_wait_listen "$2" 1 "$_cat"
   _t0=$(e2e_now)
