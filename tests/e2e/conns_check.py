@@ -6,6 +6,7 @@
 Field names for RTT and cwnd are found by prefix ("rtt", "cwnd"), so
 rtt_us or rtt_ms both work. Prints what it saw; exit 1 otherwise.
 """
+import collections
 import json
 import sys
 
@@ -39,9 +40,9 @@ def main():
         print(f"total={doc.get('total')} but {len(conns)} rows")
         return 1
     if sys.argv[1] == "all-time-wait":
-        states = [c.get("state") for c in conns]
-        print(f"connections: {states}")
-        return 0 if all(s == "TIME_WAIT" for s in states) else 1
+        states = collections.Counter(c.get("state") for c in conns)
+        print(", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none")
+        return 0 if set(states) <= {"TIME_WAIT"} else 1
     port = int(sys.argv[2])
     for conn in conns:
         if port not in ports(conn):
