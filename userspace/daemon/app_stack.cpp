@@ -206,11 +206,25 @@ void AppStack::on_closed(Completion& c) {
 }
 
 void AppStack::add_stats(StatList& out) const {
-  uint64_t live_conns = 0;
-  for (const auto& [key, rec] : conns_) live_conns += rec.gone ? 0 : 1;
+  // conns: held by an app (accepted or connected, not yet closed by it);
+  // queued: waiting for ACCEPT; closing: closed by the app or reset after
+  // its death, still finishing in their shard (FIN, TIME-WAIT).
+  uint64_t held = 0, queued = 0, closing = 0;
+  for (const auto& [key, rec] : conns_) {
+    if (rec.gone) continue;
+    if (rec.app_id != 0) {
+      ++held;
+    } else if (rec.listener != 0) {
+      ++queued;
+    } else {
+      ++closing;
+    }
+  }
   add_stat(out, "app.sessions", sessions_.size());
   add_stat(out, "app.sessions_opened", counters_.sessions_opened);
-  add_stat(out, "app.conns", live_conns);
+  add_stat(out, "app.conns", held);
+  add_stat(out, "app.conns_queued", queued);
+  add_stat(out, "app.conns_closing", closing);
   add_stat(out, "app.listeners", listeners_.size());
   add_stat(out, "app.requests", counters_.requests);
   add_stat(out, "app.refused_limit", counters_.refused_limit);

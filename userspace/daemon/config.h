@@ -40,6 +40,7 @@ struct Config {
   uint32_t max_app_conns = kDefaultMaxAppConns;
   uint32_t app_memory_mib = kDefaultAppMemoryMib;
   std::string socket_group;             // "" : the daemon's own group
+  uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
 };
 
 // The socket xtcpd serves and xtcpctl reaches when no --socket is given:

@@ -98,6 +98,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   sc.local_v6 = app.local_v6;
   sc.tcp.mtu = static_cast<uint16_t>(link->mtu);
   sc.max_connections = cfg.max_conns;
+  sc.tcp.time_wait = tcp::Duration::seconds(cfg.time_wait_s);
   fill_random(sc.isn_secret);
   fill_random(sc.hash_key);
 
@@ -122,9 +123,11 @@ xsk::Status Dataplane::open_queues(const Config& cfg, const UnitConfig& base) {
     UnitConfig uc = base;
     uc.index = q;
     uc.shard.queue = q;
+    uc.peers = &peers_;
     auto unit = ShardUnit::start(uc, *socks_.back(), *prog_, *budget_, *completions_);
     if (!unit) return unit.error();
     units_.push_back(std::move(unit.value()));
+    peers_[q].store(&units_.back()->shard(), std::memory_order_release);
     if (auto st = prog_->register_socket(q, socks_.back()->fd()); !st) return st;
   }
   return {};
@@ -148,7 +151,8 @@ xsk::Status Dataplane::install_listeners(const Config& cfg) {
 // then the xsks entries and sockets, then the program (its bpf_link
 // detaches).
 void Dataplane::stop() {
-  for (auto& u : units_) u->stop();
+  for (auto& u : units_) u->stop();  // all stopped before any goes (forwarding)
+  for (auto& p : peers_) p.store(nullptr, std::memory_order_release);
   units_.clear();
   if (prog_)
     for (const auto& s : socks_) (void)prog_->unregister_socket(s->queue());
@@ -197,6 +201,9 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "rx_bytes", s.rx_bytes);
     add_stat(out, p + "rx_malformed", s.malformed_total());
     add_stat(out, p + "rx_no_socket", s.rx_no_socket);
+    add_stat(out, p + "rx_forwarded", s.rx_forwarded);
+    add_stat(out, p + "rx_forward_dropped", s.rx_forward_dropped);
+    add_stat(out, p + "rx_foreign", s.rx_foreign);
     add_stat(out, p + "tx_frames", s.tx_frames);
     add_stat(out, p + "tx_bytes", s.tx_bytes);
     add_stat(out, p + "tx_no_frame", s.tx_no_frame);

@@ -51,6 +51,7 @@ class Dataplane : public StatsSource {
   std::unique_ptr<MemoryBudget> budget_;
   std::unique_ptr<CompletionQueue> completions_;
   std::vector<std::unique_ptr<ShardUnit>> units_;
+  ShardPeers peers_{};
   AppStackConfig app_cfg_;
 };
 

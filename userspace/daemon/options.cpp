@@ -34,6 +34,8 @@ constexpr const char kUsage[] =
     "  --max-app-conns N    connections one app may hold (default 8192)\n"
     "  --app-memory MIB     ring memory one app may hold (default 4096)\n"
     "  --socket-group NAME  group owning the control socket (mode 0660)\n"
+    "  --time-wait SECONDS  TIME-WAIT length, 1..240 (default 60, as Linux;\n"
+    "                       RFC 9293 3.6.1 asks for 2 MSL)\n"
     "  --help               print this text and exit\n";
 
 bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
@@ -47,7 +49,7 @@ bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
 constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
-    "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group"};
+    "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -101,6 +103,9 @@ std::string apply(Config& c, std::string_view name, std::string_view value) {
   } else if (name == "--app-memory") {
     if (!parse_u32(value, 1, 1u << 20, &c.app_memory_mib))
       return bad_value(name, "a number of MiB from 1 to 1048576", value);
+  } else if (name == "--time-wait") {
+    if (!parse_u32(value, 1, 240, &c.time_wait_s))
+      return bad_value(name, "a number of seconds from 1 to 240", value);
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;

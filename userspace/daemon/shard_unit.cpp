@@ -24,8 +24,17 @@ ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProg
       steering_(prog, cfg.index),
       memory_(cfg.index, cfg.rx_ring, cfg.tx_ring, budget),
       bridge_(cfg.index, memory_, completions) {
+  stack::Forwarder forward;
+  if (ShardPeers* peers = cfg.peers) {
+    forward = [peers](uint32_t owner, const uint8_t* data, uint32_t len) {
+      stack::Shard* s = owner < peers->size() ? (*peers)[owner].load(std::memory_order_acquire)
+                                              : nullptr;
+      return s != nullptr && s->deliver_foreign(data, len);
+    };
+  }
   shard_ = std::make_unique<stack::Shard>(
-      cfg.shard, stack::ShardDeps{io_, neighbours_, steering_, memory_, bridge_, steady_now});
+      cfg.shard,
+      stack::ShardDeps{io_, neighbours_, steering_, memory_, bridge_, steady_now, forward});
   bridge_.attach(*shard_);
   stack::LoopConfig lc = cfg.loop;
   lc.extra_fd = memory_.epoll_fd();

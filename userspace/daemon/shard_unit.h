@@ -4,6 +4,8 @@
 // talks to it only through shard().post() and reads stats_copy().
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "xsk/result.h"
 #include "xsk/steer_program.h"
 #include "xsk/xsk_socket.h"
+#include "xtcp/steer_abi.h"
 
 namespace xtcp::daemon {
 
@@ -39,6 +42,9 @@ struct UnitStats {
   uint64_t frames_bad = 0;   // impossible frame transitions (a bug)
 };
 
+// Every queue's shard, for cross-queue forwarding; filled as units start.
+using ShardPeers = std::array<std::atomic<stack::Shard*>, XTCP_MAX_QUEUES>;
+
 struct UnitConfig {
   uint32_t index = 0;
   stack::ShardConfig shard;
@@ -46,6 +52,7 @@ struct UnitConfig {
   uint32_t rx_ring = 0;  // channel ring sizes (powers of two)
   uint32_t tx_ring = 0;
   int ifindex = 0;
+  ShardPeers* peers = nullptr;
 };
 
 class ShardUnit {

@@ -14,6 +14,8 @@ Shard::Shard(const ShardConfig& cfg, ShardDeps deps)
       memory_(deps.memory),
       events_(deps.events),
       clock_(std::move(deps.clock)),
+      forward_(std::move(deps.forward)),
+      inbox_(kForeignInbox),
       isn_(cfg.isn_secret),
       slots_(std::make_unique<ConnSlot[]>(cfg.max_connections)),
       // Twice the slots: the table refuses inserts past 85 % load.
@@ -57,6 +59,16 @@ Shard::~Shard() {
 
 bool Shard::post(const Command& c) {
   if (!commands_.try_push(c)) return false;
+  (void)command_fd_.signal();
+  return true;
+}
+
+bool Shard::deliver_foreign(const uint8_t* data, uint32_t len) {
+  if (len > ForeignFrame::kMaxLen) return false;
+  ForeignFrame f;
+  f.len = len;
+  std::copy(data, data + len, f.data.begin());
+  if (!inbox_.try_push(std::move(f))) return false;
   (void)command_fd_.signal();
   return true;
 }

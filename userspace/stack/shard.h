@@ -11,6 +11,7 @@
 // virtual clock over MemoryPacketIo.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,6 +39,9 @@
 namespace xtcp::stack {
 
 using Clock = std::function<tcp::Instant()>;
+// Hands a copy of a frame to the shard of queue `owner` (Shard::
+// deliver_foreign); false when that shard's inbox is full.
+using Forwarder = std::function<bool(uint32_t owner, const uint8_t* data, uint32_t len)>;
 
 // What a shard is plugged into (all outlive the shard).
 struct ShardDeps {
@@ -47,7 +51,17 @@ struct ShardDeps {
   ConnectionMemory& memory;
   ShardEvents& events;
   Clock clock;
+  Forwarder forward = {};  // empty: one shard, nothing to forward to
 };
+
+// A frame copied from another shard's queue (daemon-design.md "Threads":
+// a segment arriving on a queue that does not own its flow).
+struct ForeignFrame {
+  static constexpr uint32_t kMaxLen = 4096;  // the largest UMEM frame
+  uint32_t len = 0;
+  std::array<uint8_t, kMaxLen> data;
+};
+inline constexpr size_t kForeignInbox = 256;
 
 class Shard {
  public:
@@ -61,6 +75,9 @@ class Shard {
   bool post(const Command& c);
   // Readable when commands wait (the loop polls it); -1 if eventfd failed.
   int command_fd() const { return command_fd_.fd(); }
+  // Queues a copy of a frame that arrived on another queue but belongs to
+  // one of our flows, and wakes the shard; false when the inbox is full.
+  bool deliver_foreign(const uint8_t* data, uint32_t len);
 
   // ---- the shard's thread ----
   // One pass; true if it did any work (frames, commands, timers, egress).
@@ -123,7 +140,9 @@ class Shard {
 
   // Passes (shard_ingress.cpp, shard_egress.cpp, shard_commands.cpp).
   bool ingress(tcp::Instant now);
-  void on_frame(const RxFrame& f, tcp::Instant now);
+  bool foreign_ingress(tcp::Instant now);
+  void on_frame(const RxFrame& f, tcp::Instant now, bool from_other_shard = false);
+  bool forward(const RxFrame& f, const tcp::FourTuple& t);
   void to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tcp::Instant now);
   void queue_reset(const wire::ParsedFrame& pf, const tcp::FourTuple& t);
   bool commands(tcp::Instant now);
@@ -165,6 +184,9 @@ class Shard {
   ConnectionMemory& memory_;
   ShardEvents& events_;
   Clock clock_;
+  Forwarder forward_;
+  MpscQueue<ForeignFrame> inbox_;
+  ForeignFrame foreign_;  // the one being processed
   tcp::IsnGenerator isn_;
 
   std::unique_ptr<ConnSlot[]> slots_;

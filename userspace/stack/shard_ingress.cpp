@@ -16,10 +16,36 @@ bool Shard::ingress(tcp::Instant now) {
   const uint32_t n = io_.rx_burst(rx_.data(), static_cast<uint32_t>(rx_.size()));
   for (uint32_t i = 0; i < n; ++i) on_frame(rx_[i], now);
   if (n > 0) io_.rx_release(rx_.data(), n);
+  return foreign_ingress(now) || n > 0;
+}
+
+// Frames other shards copied to us (bounded per pass).
+bool Shard::foreign_ingress(tcp::Instant now) {
+  uint32_t n = 0;
+  while (n < cfg_.rx_batch && inbox_.try_pop(foreign_)) {
+    ++n;
+    ++stats_.rx_foreign;
+    on_frame(RxFrame{foreign_.data.data(), foreign_.len, 0}, now, true);
+  }
   return n > 0;
 }
 
-void Shard::on_frame(const RxFrame& frame, tcp::Instant now) {
+// A segment that matches no connection and no listener here may belong to
+// a flow of another shard (an active open's SYN-ACK arriving on another
+// receive queue): the BPF flow map names the owner; hand it a copy.
+bool Shard::forward(const RxFrame& f, const tcp::FourTuple& t) {
+  if (!forward_) return false;
+  const int owner = steering_.flow_owner(t);
+  if (owner < 0 || static_cast<uint32_t>(owner) == cfg_.queue) return false;
+  if (forward_(static_cast<uint32_t>(owner), f.data, f.len)) {
+    ++stats_.rx_forwarded;
+  } else {
+    ++stats_.rx_forward_dropped;  // the peer retransmits
+  }
+  return true;
+}
+
+void Shard::on_frame(const RxFrame& frame, tcp::Instant now, bool from_other_shard) {
   ++stats_.rx_frames;
   stats_.rx_bytes += frame.len;
   wire::ParsedFrame pf;
@@ -46,6 +72,9 @@ void Shard::on_frame(const RxFrame& frame, tcp::Instant now) {
       return;
     }
   }
+  if (!from_other_shard && listeners_.match(t.local, t.local_port) == nullptr &&
+      forward(frame, t))
+    return;
   to_listener(pf, t, now);
 }
 

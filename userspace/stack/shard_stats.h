@@ -17,6 +17,9 @@ struct ShardStats {
   std::array<uint64_t, static_cast<size_t>(wire::ParseError::kCount)> rx_malformed{};
   uint64_t rx_to_listener = 0;   // segments handled by a listener
   uint64_t rx_no_socket = 0;     // no connection, no listener
+  uint64_t rx_forwarded = 0;     // copied to the shard that owns the flow
+  uint64_t rx_forward_dropped = 0;  // ... whose inbox was full
+  uint64_t rx_foreign = 0;       // received from other shards
   uint64_t resets_sent = 0;      // RSTs for segments to no socket
   uint64_t resets_dropped = 0;   // pending-RST queue full
   uint64_t tx_frames = 0;

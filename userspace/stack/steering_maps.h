@@ -10,6 +10,8 @@
 #include "tcp/four_tuple.h"
 #include "wire/ip_address.h"
 
+#include <cerrno>
+
 namespace xtcp::stack {
 
 class SteeringMaps {
@@ -19,6 +21,12 @@ class SteeringMaps {
   virtual int remove_listener(const wire::IpAddress& local, uint16_t port) = 0;
   virtual int add_flow(const tcp::FourTuple& flow) = 0;
   virtual int remove_flow(const tcp::FourTuple& flow) = 0;
+  // The queue whose shard owns a flow, or -ENOENT (asked only for segments
+  // that match nothing here: a flow of another shard arriving on our queue).
+  virtual int flow_owner(const tcp::FourTuple& flow) {
+    (void)flow;
+    return -ENOENT;
+  }
 };
 
 // Steering that is not there (the whole interface already goes to xtcp).

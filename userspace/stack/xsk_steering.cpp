@@ -36,4 +36,10 @@ int XskSteering::remove_flow(const tcp::FourTuple& flow) {
   return errno_of(prog_.remove_flow(to_flow(flow)));
 }
 
+int XskSteering::flow_owner(const tcp::FourTuple& flow) {
+  auto owner = prog_.flow_owner(to_flow(flow));
+  if (!owner) return owner.code() < 0 ? owner.code() : -owner.code();
+  return static_cast<int>(*owner);
+}
+
 }  // namespace xtcp::stack

@@ -25,6 +25,7 @@ class XskSteering final : public SteeringMaps {
   int remove_listener(const wire::IpAddress& local, uint16_t port) override;
   int add_flow(const tcp::FourTuple& flow) override;
   int remove_flow(const tcp::FourTuple& flow) override;
+  int flow_owner(const tcp::FourTuple& flow) override;
 
  private:
   xsk::SteerProgram& prog_;

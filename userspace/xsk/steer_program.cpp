@@ -143,6 +143,14 @@ Status SteerProgram::add_flow(const FlowTuple& flow, uint32_t owner_queue) {
                     "add the flow to the steering map (more than XTCP_MAX_FLOWS?)");
 }
 
+Result<uint32_t> SteerProgram::flow_owner(const FlowTuple& flow) const {
+  if (Status s = check_flow(flow); !s) return s.error();
+  const xtcp_flow_key k = make_flow_key(flow);
+  xtcp_flow_value v{};
+  if (bpf_map_lookup_elem(flows_fd(), &k, &v) != 0) return Error{-errno, "flow not in the map"};
+  return v.owner_queue;
+}
+
 Status SteerProgram::remove_flow(const FlowTuple& flow) {
   if (Status s = check_flow(flow); !s) return s;
   const xtcp_flow_key k = make_flow_key(flow);

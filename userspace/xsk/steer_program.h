@@ -56,6 +56,8 @@ class SteerProgram {
   Status remove_listener(const IpAddr& addr, uint16_t port);  // -ENOENT if absent
   Status add_flow(const FlowTuple& flow, uint32_t owner_queue);
   Status remove_flow(const FlowTuple& flow);  // -ENOENT if absent
+  // The queue whose shard owns the flow, or -ENOENT.
+  Result<uint32_t> flow_owner(const FlowTuple& flow) const;
 
   // Frames redirected on rx queue `queue` go to the AF_XDP socket xsk_fd.
   Status register_socket(uint32_t queue, int xsk_fd);
