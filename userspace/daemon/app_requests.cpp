@@ -76,6 +76,13 @@ void AppStack::conn_reply(Reply* out, uint16_t type, uint32_t seq, uint32_t app_
   out->fds = {d.ch.fd(), d.kick.fd(), d.notify.fd()};
 }
 
+// Frames to other addresses never reach our AF_XDP sockets.
+bool AppStack::serves(const wire::IpAddress& a) const {
+  for (const wire::IpAddress& mine : cfg_.addresses)
+    if (mine == a) return true;
+  return false;
+}
+
 AppStack::ConnRec* AppStack::conn_of(Session& s, uint32_t app_id) {
   auto it = s.conns.find(app_id);
   if (it == s.conns.end()) return nullptr;
@@ -134,6 +141,11 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     return true;
   }
   const wire::IpAddress local = to_ip(m.local);
+  if (!is_wildcard(local) && !serves(local)) {
+    error(out, seq, type, EADDRNOTAVAIL,
+          "that address does not belong to the interface xtcpd serves");
+    return true;
+  }
   ListenerRec l;
   if (int rc = PortReservation::reserve(local, m.local.port, &l.port); rc < 0) {
     error(out, seq, type, -rc, reserve_text(rc));
@@ -220,8 +232,13 @@ bool AppStack::on_connect(Session& s, uint32_t sid, const xtcp_ctl_connect& m, R
   }
   const wire::IpAddress remote = to_ip(m.remote);
   wire::IpAddress local;
-  if (m.local.family != 0) {
+  if (m.local.family != 0 && !is_wildcard(to_ip(m.local))) {
     local = to_ip(m.local);
+    if (!serves(local)) {
+      error(out, seq, type, EADDRNOTAVAIL,
+            "the local address does not belong to the interface xtcpd serves");
+      return true;
+    }
   } else {
     const auto& src = remote.family == wire::IpFamily::kV6 ? cfg_.local_v6 : cfg_.local_v4;
     if (!src) {
