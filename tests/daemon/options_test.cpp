@@ -105,3 +105,101 @@ TEST_CASE("the interface MTU must fit in a UMEM frame", "[options]") {
   CHECK(xtcp::daemon::check_mtu(c, 9000) ==
         "the MTU 9000 of xt-d does not fit in 4096-byte UMEM frames (at most 3822); lower the MTU");
 }
+
+// ---- The application side's options (issue 4) ----
+
+TEST_CASE("the application options default to the named constants", "[options][app]") {
+  auto p = parse({"--iface", "xt-d"});
+  REQUIRE(p.action == ParsedOptions::Action::kRun);
+  const Config& c = p.config;
+  CHECK(c.poll == "adaptive");
+  CHECK(c.conn_buffer == Config::kDefaultConnBuffer);
+  CHECK(c.conn_buffer == 262144);
+  CHECK(c.max_conns == Config::kDefaultMaxConns);
+  CHECK(c.max_app_conns == Config::kDefaultMaxAppConns);
+  CHECK(c.app_memory_mib == Config::kDefaultAppMemoryMib);
+  CHECK(c.socket_group.empty());
+  CHECK(c.time_wait_s == 60);
+}
+
+TEST_CASE("accepted application option values land in Config", "[options][app]") {
+  for (const char* mode : {"adaptive", "busy", "interrupt"}) {
+    INFO(mode);
+    auto p = parse({"--iface", "a", "--poll", mode});
+    REQUIRE(p.action == ParsedOptions::Action::kRun);
+    CHECK(p.config.poll == mode);
+  }
+  for (uint32_t bytes : {4096u, 65536u, 1u << 20, 67108864u}) {
+    const std::string v = std::to_string(bytes);
+    INFO(v);
+    auto p = parse({"--iface", "a", "--conn-buffer", v});
+    REQUIRE(p.action == ParsedOptions::Action::kRun);
+    CHECK(p.config.conn_buffer == bytes);
+  }
+  auto p = parse({"--iface=a", "--max-conns=1", "--max-app-conns", "1048576", "--app-memory=1",
+                  "--socket-group", "xtcp", "--time-wait=1", "--poll=busy",
+                  "--conn-buffer=8192"});
+  REQUIRE(p.action == ParsedOptions::Action::kRun);
+  CHECK(p.config.max_conns == 1);
+  CHECK(p.config.max_app_conns == 1048576);
+  CHECK(p.config.app_memory_mib == 1);
+  CHECK(p.config.socket_group == "xtcp");
+  CHECK(p.config.time_wait_s == 1);
+  CHECK(p.config.poll == "busy");
+  CHECK(p.config.conn_buffer == 8192);
+  auto q = parse({"--iface", "a", "--max-conns", "1048576", "--max-app-conns", "1",
+                  "--app-memory", "1048576", "--time-wait", "240"});
+  REQUIRE(q.action == ParsedOptions::Action::kRun);
+  CHECK(q.config.max_conns == 1048576);
+  CHECK(q.config.max_app_conns == 1);
+  CHECK(q.config.app_memory_mib == 1048576);
+  CHECK(q.config.time_wait_s == 240);
+}
+
+TEST_CASE("bad application option values give one sentence naming the option", "[options][app]") {
+  struct Bad {
+    std::vector<std::string_view> args;
+    std::string needle;
+  };
+  const Bad cases[] = {
+      {{"--poll", "fast"}, "--poll needs adaptive, busy or interrupt, got 'fast'"},
+      {{"--poll", "Busy"}, "--poll needs adaptive, busy or interrupt"},
+      {{"--poll="}, "--poll needs adaptive, busy or interrupt, got ''"},
+      {{"--conn-buffer", "2048"}, "--conn-buffer needs a power of two from 4096 to 67108864"},
+      {{"--conn-buffer", "134217728"}, "--conn-buffer needs a power of two from 4096 to 67108864"},
+      {{"--conn-buffer", "5000"}, "--conn-buffer needs a power of two from 4096 to 67108864, got '5000'"},
+      {{"--conn-buffer", "64k"}, "--conn-buffer needs a power of two"},
+      {{"--conn-buffer", "-4096"}, "--conn-buffer needs a power of two"},
+      {{"--max-conns", "0"}, "--max-conns needs a number from 1 to 1048576, got '0'"},
+      {{"--max-conns", "1048577"}, "--max-conns needs a number from 1 to 1048576"},
+      {{"--max-app-conns", "0"}, "--max-app-conns needs a number from 1 to 1048576"},
+      {{"--max-app-conns", "x"}, "--max-app-conns needs a number from 1 to 1048576, got 'x'"},
+      {{"--app-memory", "0"}, "--app-memory needs a number of MiB from 1 to 1048576"},
+      {{"--app-memory", "4G"}, "--app-memory needs a number of MiB"},
+      {{"--socket-group="}, "--socket-group needs a group name"},
+      {{"--time-wait", "0"}, "--time-wait needs a number of seconds from 1 to 240, got '0'"},
+      {{"--time-wait", "241"}, "--time-wait needs a number of seconds from 1 to 240"},
+      {{"--time-wait", "60s"}, "--time-wait needs a number of seconds"},
+      {{"--time-wait"}, "--time-wait needs a value"},
+      {{"--poll"}, "--poll needs a value"},
+  };
+  for (const Bad& b : cases) {
+    std::vector<std::string_view> args{"--iface", "a"};
+    args.insert(args.end(), b.args.begin(), b.args.end());
+    auto p = parse(args);
+    INFO(b.needle << " <- " << p.error);
+    CHECK(p.action == ParsedOptions::Action::kError);
+    CHECK(p.error.find(b.needle) != std::string::npos);
+    CHECK(p.error.find('\n') == std::string::npos);  // one sentence, one line
+    CHECK(p.error.find("see xtcpd --help") != std::string::npos);
+  }
+}
+
+TEST_CASE("--help lists the application options", "[options][app]") {
+  const std::string usage = xtcp::daemon::usage_text();
+  for (const char* opt : {"--poll", "--conn-buffer", "--max-conns", "--max-app-conns",
+                          "--app-memory", "--socket-group", "--time-wait"}) {
+    INFO(opt);
+    CHECK(usage.find(opt) != std::string::npos);
+  }
+}
