@@ -15,6 +15,10 @@
 //     rx.prod; kicks each. Then keeps the session open for SECONDS (so a
 //     reset the peer sees comes from the violation, not from app death)
 //     and prints the events each channel reports.
+//
+//   xtcp-e2e-hostile [--socket PATH] limit IPV4 PORT N
+//     One app opens N connections (raw CONNECTs), the next must draw
+//     EMFILE (xtcpd --max-app-conns N); a second app still connects.
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -367,6 +371,58 @@ int run_tamper(const char* path, uint16_t port, int seconds) {
   return 0;
 }
 
+// One CONNECT to ipv4:port on session fd: 0 (CONNECT_REPLY with three
+// descriptors, closed again here) or the ERROR's code (-1: no answer).
+int connect_once(int fd, const uint8_t (&ipv4)[4], uint16_t port, uint32_t seq) {
+  Bytes m = message<xtcp_ctl_connect>(XTCP_CTL_CONNECT, seq);
+  xtcp_ctl_connect c;
+  std::memcpy(&c, m.data(), sizeof(c));
+  c.remote.family = AF_INET;
+  c.remote.port = port;
+  std::memcpy(c.remote.addr, ipv4, 4);
+  std::memcpy(m.data(), &c, sizeof(c));
+  send(fd, m.data(), m.size(), MSG_NOSIGNAL);
+  Received r = receive(fd, 5000);
+  for (size_t i = 0; i < r.nfds; ++i) close(r.fds[i]);
+  if (r.n <= 0) return -1;
+  const xtcp_ctl_header h = header_of(r.buf);
+  if (h.type == XTCP_CTL_CONNECT_REPLY && r.nfds == 3) return 0;
+  if (h.type != XTCP_CTL_ERROR) return -1;
+  xtcp_ctl_error e;
+  std::memcpy(&e, r.buf.data(), sizeof(e));
+  std::printf("refused: %d %s\n", e.code, e.text);
+  return e.code;
+}
+
+// Session A opens `limit` connections, the next one must be refused with
+// EMFILE; session B (another app) must still connect: the limit is per app.
+int run_limit(const char* path, const char* host, uint16_t port, int limit) {
+  uint8_t ip[4];
+  if (std::sscanf(host, "%hhu.%hhu.%hhu.%hhu", &ip[0], &ip[1], &ip[2], &ip[3]) != 4) return 2;
+  const int a = open_session(path);
+  const int b = open_session(path);
+  if (a < 0 || b < 0) return 1;
+  for (int i = 0; i < limit; ++i) {
+    if (int rc = connect_once(a, ip, port, 100 + i); rc != 0) {
+      std::printf("FAIL: connection %d of %d refused (%d)\n", i + 1, limit, rc);
+      return 1;
+    }
+  }
+  const int over = connect_once(a, ip, port, 200);
+  if (over != EMFILE) {
+    std::printf("FAIL: connection %d drew %d, want EMFILE (%d)\n", limit + 1, over, EMFILE);
+    return 1;
+  }
+  if (int rc = connect_once(b, ip, port, 300); rc != 0) {
+    std::printf("FAIL: another app could not connect (%d)\n", rc);
+    return 1;
+  }
+  std::printf("limit ok: %d connections, then EMFILE; another app still connects\n", limit);
+  close(a);
+  close(b);
+  return 0;
+}
+
 }  // namespace
 }  // namespace xtcp::e2e
 
@@ -381,7 +437,11 @@ int main(int argc, char** argv) {
   if (i + 2 < argc && std::strcmp(argv[i], "tamper") == 0)
     return xtcp::e2e::run_tamper(path, static_cast<uint16_t>(std::atoi(argv[i + 1])),
                                  std::atoi(argv[i + 2]));
+  if (i + 3 < argc && std::strcmp(argv[i], "limit") == 0)
+    return xtcp::e2e::run_limit(path, argv[i + 1], static_cast<uint16_t>(std::atoi(argv[i + 2])),
+                                std::atoi(argv[i + 3]));
   std::fprintf(stderr,
-               "usage: xtcp-e2e-hostile [--socket PATH] garbage | tamper PORT SECONDS\n");
+               "usage: xtcp-e2e-hostile [--socket PATH] garbage | tamper PORT SECONDS | "
+               "limit IPV4 PORT N\n");
   return 2;
 }
