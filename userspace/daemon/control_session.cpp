@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace xtcp::daemon {
 namespace {
@@ -118,27 +119,38 @@ void ControlSession::on_hello(const xtcp_ctl_hello& m, std::vector<uint8_t>& rep
   copy_cstr(r->daemon_version, "0.1.0");
 }
 
+// One page [first, first + max_entries) of a snapshot as a Reply message
+// (STATS_REPLY / CONNS_REPLY: header fields total/first/count, then the
+// entries); nullptr after an EINVAL error when the page starts past the end.
+template <class Reply, class Entry>
+Reply* page_reply(std::vector<uint8_t>& out, const std::vector<Entry>& snapshot, uint32_t first,
+                  uint32_t max_entries, size_t max_per_page, uint16_t type, uint32_t seq,
+                  uint16_t request_type, const char* what) {
+  if (first > snapshot.size()) {
+    build_error(out, seq, request_type, EINVAL,
+                std::string(what) + " page starts past the end of the snapshot; ask for first=0");
+    return nullptr;
+  }
+  const size_t limit = max_entries == 0 ? max_per_page : std::min<size_t>(max_entries, max_per_page);
+  const size_t count = std::min(limit, snapshot.size() - first);
+  auto* r = start_reply<Reply>(out, sizeof(Reply) + count * sizeof(Entry), type, seq);
+  r->total = static_cast<uint32_t>(snapshot.size());
+  r->first = first;
+  r->count = static_cast<uint32_t>(count);
+  std::memcpy(out.data() + sizeof(Reply), snapshot.data() + first, count * sizeof(Entry));
+  return reinterpret_cast<Reply*>(out.data());
+}
+
 void ControlSession::on_stats(const xtcp_ctl_stats_request& m, std::vector<uint8_t>& reply) {
   if (m.first == 0) source_->snapshot(snapshot_);
-  if (m.first > snapshot_.size()) {
-    build_error(reply, m.hdr.seq, m.hdr.type, EINVAL,
-                "stats page starts past the end of the snapshot; ask for first=0");
-    return;
-  }
-  size_t limit = m.max_entries == 0 ? XTCP_CTL_STATS_MAX_ENTRIES
-                                    : std::min<size_t>(m.max_entries, XTCP_CTL_STATS_MAX_ENTRIES);
-  size_t count = std::min(limit, snapshot_.size() - m.first);
-  size_t length = sizeof(xtcp_ctl_stats_reply) + count * sizeof(xtcp_ctl_stat_entry);
-  auto* r = start_reply<xtcp_ctl_stats_reply>(reply, length, XTCP_CTL_STATS_REPLY, m.hdr.seq);
+  auto* r = page_reply<xtcp_ctl_stats_reply>(reply, snapshot_, m.first, m.max_entries,
+                                             XTCP_CTL_STATS_MAX_ENTRIES, XTCP_CTL_STATS_REPLY,
+                                             m.hdr.seq, m.hdr.type, "stats");
+  if (r == nullptr) return;
   DaemonInfo info = source_->info();
   copy_cstr(r->iface, info.iface);
   r->bind_mode = info.bind_mode;
   r->queue_count = info.queue_count;
-  r->total = static_cast<uint32_t>(snapshot_.size());
-  r->first = m.first;
-  r->count = static_cast<uint32_t>(count);
-  std::memcpy(reply.data() + sizeof(xtcp_ctl_stats_reply), snapshot_.data() + m.first,
-              count * sizeof(xtcp_ctl_stat_entry));
 }
 
 void ControlSession::on_conns(const xtcp_ctl_conns_request& m, std::vector<uint8_t>& reply) {
@@ -146,21 +158,9 @@ void ControlSession::on_conns(const xtcp_ctl_conns_request& m, std::vector<uint8
     conns_.clear();
     if (app_ != nullptr) app_->connections(conns_);
   }
-  if (m.first > conns_.size()) {
-    build_error(reply, m.hdr.seq, m.hdr.type, EINVAL,
-                "conns page starts past the end of the snapshot; ask for first=0");
-    return;
-  }
-  size_t limit = m.max_entries == 0 ? XTCP_CTL_CONNS_MAX_ENTRIES
-                                    : std::min<size_t>(m.max_entries, XTCP_CTL_CONNS_MAX_ENTRIES);
-  size_t count = std::min(limit, conns_.size() - m.first);
-  size_t length = sizeof(xtcp_ctl_conns_reply) + count * sizeof(xtcp_ctl_conn_entry);
-  auto* r = start_reply<xtcp_ctl_conns_reply>(reply, length, XTCP_CTL_CONNS_REPLY, m.hdr.seq);
-  r->total = static_cast<uint32_t>(conns_.size());
-  r->first = m.first;
-  r->count = static_cast<uint32_t>(count);
-  std::memcpy(reply.data() + sizeof(xtcp_ctl_conns_reply), conns_.data() + m.first,
-              count * sizeof(xtcp_ctl_conn_entry));
+  (void)page_reply<xtcp_ctl_conns_reply>(reply, conns_, m.first, m.max_entries,
+                                         XTCP_CTL_CONNS_MAX_ENTRIES, XTCP_CTL_CONNS_REPLY,
+                                         m.hdr.seq, m.hdr.type, "conns");
 }
 
 }  // namespace xtcp::daemon
