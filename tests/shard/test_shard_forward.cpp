@@ -313,16 +313,12 @@ TEST_CASE("a full inbox drops the forwarded frame and counts it; the retransmiss
 // idle shard has no deadline) right after the loop finished the previous
 // one, with a varying delay, and waits for it with a bounded timeout.
 //
-// Known bug (userspace/stack): Shard::run_once pops the inbox in ingress()
-// but drains the command eventfd later, in commands(). A deliver_foreign()
-// that lands between the last failed try_pop and that drain has its wake-up
-// eaten: run_once reports no work, next_deadline() ignores the inbox, and
-// an interrupt-mode loop sleeps with the frame queued until something else
-// wakes it (a forwarded segment of a live connection stalls). Marked
-// [!mayfail] until the inbox is checked after the drain (or the drain moves
-// before ingress); it only fails when the timing is hit.
+// Regression: run_once used to drain the command eventfd in commands(),
+// after ingress() had emptied the inbox, so a deliver_foreign() landing
+// in between lost its wake-up and the loop slept with the frame queued.
+// The drain now comes first in run_once.
 TEST_CASE("a frame delivered while the owner goes to sleep still wakes it",
-          "[shard][forward][thread][!mayfail]") {
+          "[shard][forward][thread]") {
   TwoShards s;
   Shard& sh = s.shard(0);
   std::atomic<uint64_t> processed{0};

@@ -75,6 +75,10 @@ bool Shard::deliver_foreign(const uint8_t* data, uint32_t len) {
 
 bool Shard::run_once(tcp::Instant now) {
   last_now_ = now;
+  // Cleared before the queues behind it (commands, the foreign-frame
+  // inbox) are read: a push after this point signals again, so the loop
+  // never sleeps on an item it has not seen.
+  (void)command_fd_.drain();
   bool work = ingress(now);
   work |= commands(now);
   work |= timers(now);

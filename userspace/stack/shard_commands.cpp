@@ -18,7 +18,6 @@ bool unspecified(const wire::IpAddress& a) {
 }  // namespace
 
 bool Shard::commands(tcp::Instant now) {
-  (void)command_fd_.drain();
   Command c;
   size_t n = 0;
   // Bounded: commands posted during the pass wait for the next one.
