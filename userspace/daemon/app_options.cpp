@@ -41,18 +41,18 @@ bool AppStack::on_set_option(Session& s, const xtcp_ctl_option& m, Reply* out) {
   switch (m.option) {
     case XTCP_CTL_OPT_NODELAY:
       r->options.no_delay = read_u32(m.value) != 0;
-      (void)post(key.first, stack::Command{.kind = stack::CommandKind::kSetNoDelay,
-                                           .conn = key.second, .flag = r->options.no_delay});
+      post_or_retry(key.first, stack::Command{.kind = stack::CommandKind::kSetNoDelay,
+                                              .conn = key.second, .flag = r->options.no_delay});
       break;
     case XTCP_CTL_OPT_KEEPALIVE: {
       xtcp_ctl_keepalive k;
       std::memcpy(&k, m.value, sizeof(k));
       r->options.keepalive = k;
-      (void)post(key.first,
-                 stack::Command{.kind = stack::CommandKind::kSetKeepalive, .conn = key.second,
-                                .flag = k.enable != 0, .idle = tcp::Duration::seconds(k.idle_s),
-                                .interval = tcp::Duration::seconds(k.interval_s),
-                                .count = static_cast<uint8_t>(k.count)});
+      post_or_retry(key.first,
+                    stack::Command{.kind = stack::CommandKind::kSetKeepalive, .conn = key.second,
+                                   .flag = k.enable != 0, .idle = tcp::Duration::seconds(k.idle_s),
+                                   .interval = tcp::Duration::seconds(k.interval_s),
+                                   .count = static_cast<uint8_t>(k.count)});
       break;
     }
     case XTCP_CTL_OPT_RCVBUF:

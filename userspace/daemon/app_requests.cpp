@@ -284,8 +284,8 @@ bool AppStack::on_shutdown(Session& s, const xtcp_ctl_shutdown& m, Reply* out) {
   }
   if (m.how != SHUT_RD && !r->gone) {
     const ConnKey& key = s.conns.at(m.conn_id);
-    (void)post(key.first, stack::Command{.kind = stack::CommandKind::kShutdownWrite,
-                                         .conn = key.second});
+    post_or_retry(key.first,
+                  stack::Command{.kind = stack::CommandKind::kShutdownWrite, .conn = key.second});
   }
   ack(out, XTCP_CTL_SHUTDOWN, m.hdr.seq, m.conn_id);
   return true;
@@ -325,7 +325,7 @@ void AppStack::release_conn(Session& s, uint32_t app_id) {
   }
   c->second.session = 0;
   c->second.app_id = 0;
-  (void)post(key.first, stack::Command{.kind = stack::CommandKind::kClose, .conn = key.second});
+  post_or_retry(key.first, stack::Command{.kind = stack::CommandKind::kClose, .conn = key.second});
 }
 
 }  // namespace xtcp::daemon

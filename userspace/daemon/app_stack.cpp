@@ -21,12 +21,16 @@ bool AppStack::post(uint32_t shard, const stack::Command& c) {
   return shard < shards_.size() && shards_[shard]->shard().post(c);
 }
 
+void AppStack::post_or_retry(uint32_t shard, const stack::Command& c) {
+  if (!retry_.empty() || !post(shard, c)) retry_.emplace_back(shard, c);  // keeps the order
+}
+
 void AppStack::post_all(const stack::Command& c) {
-  for (uint32_t i = 0; i < shards_.size(); ++i) (void)post(i, c);
+  for (uint32_t i = 0; i < shards_.size(); ++i) post_or_retry(i, c);
 }
 
 void AppStack::abort_conn(const ConnKey& k) {
-  (void)post(k.first, stack::Command{.kind = stack::CommandKind::kAbort, .conn = k.second});
+  post_or_retry(k.first, stack::Command{.kind = stack::CommandKind::kAbort, .conn = k.second});
 }
 
 void AppStack::session_opened(uint32_t session, PeerCredentials creds) {
@@ -83,6 +87,9 @@ void AppStack::drop_listener(uint32_t key) {
 }
 
 void AppStack::drain_completions() {
+  size_t sent = 0;
+  while (sent < retry_.size() && post(retry_[sent].first, retry_[sent].second)) ++sent;
+  retry_.erase(retry_.begin(), retry_.begin() + static_cast<std::ptrdiff_t>(sent));
   completions_.drain_fd();
   Completion c;
   while (completions_.pop(c)) {

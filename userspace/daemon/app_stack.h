@@ -67,8 +67,12 @@ class AppStack final : public AppApi {
 
   int completion_fd() const { return completions_.fd(); }
   // Handles every completion the shards queued (call when completion_fd()
-  // is readable, and after requests).
+  // is readable, and after requests), and retries commands a full shard
+  // queue refused.
   void drain_completions();
+  // How long the control loop may sleep: -1, or a retry interval while
+  // refused commands wait.
+  int next_timeout_ms() const { return retry_.empty() ? -1 : kRetryMs; }
   void add_stats(StatList& out) const;
 
   void session_opened(uint32_t session, PeerCredentials creds) override;
@@ -140,6 +144,9 @@ class AppStack final : public AppApi {
 
   // Helpers.
   bool post(uint32_t shard, const stack::Command& c);
+  // For commands that must happen (resets, unlistens, closes): a full
+  // queue keeps them for a retry instead of dropping them.
+  void post_or_retry(uint32_t shard, const stack::Command& c);
   void post_all(const stack::Command& c);
   void abort_conn(const ConnKey& k);
   void drop_listener(uint32_t key);
@@ -165,6 +172,8 @@ class AppStack final : public AppApi {
   uint32_t next_listener_ = 1;
   uint64_t next_token_ = 1;
   uint32_t next_shard_ = 0;  // round robin for active opens
+  static constexpr int kRetryMs = 5;
+  std::vector<std::pair<uint32_t, stack::Command>> retry_;
   AppCounters counters_;
 };
 

@@ -68,7 +68,7 @@ void serve(ControlServer& server, AppStack& app, int sig_fd) {
     fds.push_back(pollfd{sig_fd, POLLIN, 0});
     fds.push_back(pollfd{app.completion_fd(), POLLIN, 0});
     server.pollfds(fds);
-    if (poll(fds.data(), fds.size(), -1) < 0) {
+    if (poll(fds.data(), fds.size(), app.next_timeout_ms()) < 0) {
       if (errno == EINTR) continue;
       return;
     }
