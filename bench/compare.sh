@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# Kernel TCP against xtcp on one veth pair (issue 5). The peer always runs
+# kernel TCP; the dut runs kernel servers, or xtcpd and xtcp-perf. In one
+# run, alternating the stacks run by run, it measures bulk goodput (the real
+# iperf3 client), RR latency and rate, CRR connection rate, RR with many
+# connections, dut CPU per GB and per transaction, idle xtcpd CPU and the
+# raw AF_XDP limit (bench/raw_afxdp.sh). Every figure is a median with min
+# and max. Results: bench/results/compare-<UTC time>.json, a table on
+# stdout, bench/RESULTS.md and PNG plots. How each figure is taken:
+# bench/compare_lib/aggregate.py (METHOD) and bench/README.md.
+set -euo pipefail
+
+usage() {
+  cat >&2 <<'EOF'
+usage: bench/compare.sh [--quick | --smoke] [--runs N] [--seconds S] [--out DIR] [--no-raw]
+  (default)     full set: 5 runs x 5 s per case, about 20 minutes
+  --quick       reduced set: 3 runs x 2 s, 1 stream, scale 1 and 1000, under 3 minutes
+  --smoke       one 1 s run per workload (CI: checks that each produced a figure)
+  --runs N      runs per case (overrides the mode's)
+  --seconds S   length of each run (overrides the mode's)
+  --out DIR     where the JSON, PNGs (and RESULTS.md) go (default bench/results,
+                with RESULTS.md in bench/)
+  --no-raw      skip the raw AF_XDP limit
+Environment: XTCP_BUILD (build dir with xtcpd, xtcpctl, xtcp-perf, xsk-blast;
+default build/). Needs root (namespaces, XDP).
+EOF
+  exit 2
+}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+lib=$repo/bench/compare_lib
+PY=/usr/bin/python3
+build=${XTCP_BUILD:-$repo/build}
+command_line="bench/compare.sh $*"
+mode=full runs="" seconds="" out_dir="" do_raw=1
+while (( $# > 0 )); do
+  case "$1" in
+    --quick) mode=quick; shift ;;
+    --smoke) mode=smoke; shift ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --seconds|--duration) seconds=${2:?}; shift 2 ;;
+    --out) out_dir=${2:?}; shift 2 ;;
+    --no-raw) do_raw=0; shift ;;
+    -h|--help) usage ;;
+    *) echo "compare.sh: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+
+# What each mode measures. Bulk stacks: kernel (no XDP program), kernel_xdp
+# (kernel iperf3 -s while xtcpd owns another port), xtcp.
+case "$mode" in
+  full)  def_runs=5; def_seconds=5; streams="1 4"; offloads="default off"
+         scale_conns="1 100 1000 10000"; idle_runs=5; idle_seconds=10
+         raw_args=(--runs 5 --seconds 3 --sizes "64 1514") ;;
+  quick) def_runs=3; def_seconds=2; streams="1"; offloads="off default"
+         scale_conns="1 1000"; idle_runs=1; idle_seconds=3
+         raw_args=(--runs 3 --seconds 1 --sizes 1514) ;;
+  smoke) def_runs=1; def_seconds=1; streams="1"; offloads="default"
+         scale_conns="100"; idle_runs=1; idle_seconds=1
+         raw_args=(--runs 1 --seconds 1 --sizes 1514) ;;
+esac
+runs=${runs:-$def_runs}
+seconds=${seconds:-$def_seconds}
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --seconds must be a positive integer" >&2; exit 2; }
+(( EUID == 0 )) || { echo "compare.sh: must run as root (network namespaces, XDP)" >&2; exit 1; }
+for bin in xtcpd xtcpctl xtcp-perf xsk-blast; do
+  [[ -x "$build/$bin" ]] || { echo "compare.sh: $build/$bin is missing; build first (cmake --build build)" >&2; exit 1; }
+done
+for tool in iperf3 ethtool ss "$PY"; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing; run vm-scripts/setup-deps.sh" >&2; exit 1; }
+done
+
+results_md=$repo/bench/RESULTS.md
+if [[ -n "$out_dir" ]]; then results_md=$out_dir/RESULTS.md; else out_dir=$repo/bench/results; fi
+[[ "$mode" == smoke && "$results_md" == "$repo/bench/RESULTS.md" ]] && results_md=""
+mkdir -p "$out_dir"
+out_dir=$(cd "$out_dir" && pwd)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+result=$out_dir/compare-$stamp.json
+
+tmp=$(mktemp -d /tmp/xtcp-compare.XXXXXX)
+samples=$tmp/samples.jsonl
+idle_file=$tmp/idle.jsonl
+sock=$tmp/xtcpd.sock
+: >"$samples"
+: >"$idle_file"
+trap 'rm -rf "$tmp"' EXIT
+ports_kernel_iperf=5201 ports_xtcp_iperf=5202 ports_kernel_echo=5301 ports_xtcp_echo=5302
+k_iperf="" k_echo="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid=""
+start_time=$(date +%s)
+
+log() { echo "[$(( $(date +%s) - start_time ))s] $*"; }
+die() { echo "compare.sh: $*" >&2; exit 1; }
+
+# ---- processes ---------------------------------------------------------
+
+# Runs CMD in the background, output in $tmp/NAME.log; sets LAST_PID.
+# `ip netns exec` execs, so the pid is the program's own.
+start_bg() {  # NAME CMD...
+  local name=$1; shift
+  "$@" >"$tmp/$name.log" 2>&1 </dev/null &
+  LAST_PID=$!
+}
+
+wait_line() {  # FILE REGEX SECONDS PID
+  local i
+  for (( i = 0; i < $3 * 10; i++ )); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$4" 2>/dev/null || die "$(basename "$1" .log) exited before '$2': $(tail -n 3 "$1")"
+    sleep 0.1
+  done
+  die "no '$2' in $(basename "$1") within $3 s: $(tail -n 3 "$1")"
+}
+
+wait_listen() {  # PORT SECONDS PID: a kernel listener in the dut
+  local i
+  for (( i = 0; i < $2 * 10; i++ )); do
+    ip netns exec "$DUT" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+    kill -0 "$3" 2>/dev/null || die "the server for port $1 exited"
+    sleep 0.1
+  done
+  die "nothing listens on port $1 in the dut within $2 s"
+}
+
+stop_pid() {  # PID (empty: nothing)
+  [[ -n "$1" ]] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  local i
+  for (( i = 0; i < 50; i++ )); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# netns_pair_cleanup (tests/lib/netns_pair.sh) calls this first, also on
+# failure or a signal.
+netns_pair_extra_cleanup() {
+  local p
+  for p in $sampler_pid $x_echo $x_iperf $xtcpd_pid $k_echo $k_iperf; do stop_pid "$p"; done
+  for ns in "${PEER:-}" "${DUT:-}"; do
+    [[ -n "$ns" ]] || continue
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+  done
+  rm -rf "$tmp"
+}
+
+kernel_servers_up() {
+  start_bg iperf3-kernel ip netns exec "$DUT" iperf3 -s -p "$ports_kernel_iperf"
+  k_iperf=$LAST_PID
+  wait_listen "$ports_kernel_iperf" 10 "$k_iperf"
+  start_bg echo-kernel ip netns exec "$DUT" "$build/xtcp-perf" server --stack kernel --mode rr \
+    --port "$ports_kernel_echo"
+  k_echo=$LAST_PID
+  wait_line "$tmp/echo-kernel.log" "listening on" 10 "$k_echo"
+}
+
+# xtcpd in the dut, and xtcp-perf's iperf and echo servers on it.
+xtcpd_up() {  # extra xtcpd arguments
+  start_bg xtcpd ip netns exec "$DUT" "$build/xtcpd" --iface "$DIF" --socket "$sock" "$@"
+  xtcpd_pid=$LAST_PID
+  wait_line "$tmp/xtcpd.log" "^ready" 15 "$xtcpd_pid"
+  start_bg iperf-xtcp ip netns exec "$DUT" "$build/xtcp-perf" server --stack xtcp --socket "$sock" \
+    --port "$ports_xtcp_iperf"
+  x_iperf=$LAST_PID
+  wait_line "$tmp/iperf-xtcp.log" "listening on" 10 "$x_iperf"
+  start_bg echo-xtcp ip netns exec "$DUT" "$build/xtcp-perf" server --stack xtcp --socket "$sock" \
+    --mode rr --port "$ports_xtcp_echo"
+  x_echo=$LAST_PID
+  wait_line "$tmp/echo-xtcp.log" "listening on" 10 "$x_echo"
+}
+
+xtcpd_down() {
+  stop_pid "$x_echo"; stop_pid "$x_iperf"; stop_pid "$xtcpd_pid"
+  x_echo="" x_iperf="" xtcpd_pid=""
+}
+
+# ---- measuring ---------------------------------------------------------
+
+sampler_start() {  # PIDS...: dut CPU every 0.1 s into $tmp/cpu.txt
+  : >"$tmp/cpu.txt"
+  "$PY" "$lib/cpu_sampler.py" --interval 0.1 --limit $(( seconds + 300 )) "$@" >"$tmp/cpu.txt" &
+  sampler_pid=$!
+  local i
+  for (( i = 0; i < 50; i++ )); do [[ -s "$tmp/cpu.txt" ]] && return 0; sleep 0.02; done
+}
+
+sampler_stop() {
+  kill -TERM "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+}
+
+# Runs the client CMD in the peer while sampling the dut's PIDS, and
+# appends one sample (record.py) to $samples.
+measure() {  # KIND STACK RUN "k=v ..." "PIDS" LIMIT_S CMD...
+  local kind=$1 stack=$2 run=$3 params=$4 pids=$5 limit=$6 rc=0 t0 t1
+  shift 6
+  # shellcheck disable=SC2086  # pids: a list
+  sampler_start $pids
+  t0=$(date +%s.%N)
+  ip netns exec "$PEER" timeout "$limit" "$@" >"$tmp/tool.out" 2>"$tmp/tool.err" || rc=$?
+  t1=$(date +%s.%N)
+  sampler_stop
+  # shellcheck disable=SC2086  # params: k=v words
+  "$PY" "$lib/record.py" "$kind" --stack "$stack" --run "$run" --case "$kind" --tool "$tmp/tool.out" \
+    --stderr "$tmp/tool.err" --cpu "$tmp/cpu.txt" --t0 "$t0" --t1 "$t1" --rc "$rc" $params >>"$samples"
+  log "$(tail -n 1 "$samples" | "$PY" "$lib/record.py" --describe)"
+  sleep 0.3  # let FINs, TIME-WAIT and the daemon's queues settle between runs
+}
+
+# Peer offloads: "default" as the veth came up, "off" without TSO/GSO/GRO.
+offload_now=default
+set_offload() {  # default|off
+  [[ "$1" == "$offload_now" ]] && return 0
+  local want=(tso off gso off gro off)
+  [[ "$1" == default ]] && want=(tso "$def_tso" gso "$def_gso" gro "$def_gro")
+  ip netns exec "$PEER" ethtool -K "$PIF" "${want[@]}" >/dev/null 2>&1 ||
+    log "ethtool -K $PIF ${want[*]} failed; offloads now: $(offload_state)"
+  offload_now=$1
+}
+
+offload_state() {  # the peer's offload flags as ethtool -k shows them
+  ip netns exec "$PEER" ethtool -k "$PIF" | awk -F': ' '
+    /^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|scatter-gather):/ {
+      printf "%s%s=%s", sep, $1, $2; sep = ", " }'
+}
+
+bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN
+  local port=$ports_kernel_iperf pids=$k_iperf reverse=()
+  [[ "$1" == xtcp ]] && { port=$ports_xtcp_iperf; pids="$xtcpd_pid $x_iperf"; }
+  [[ "$1" == kernel_xdp ]] && pids="$k_iperf"
+  [[ "$2" == out ]] && reverse=(-R)
+  set_offload "$4"
+  measure bulk "$1" "$5" "dir=$2 streams=$3 offload=$4" "$pids" $(( seconds + 20 )) \
+    iperf3 -c "$DUT4" -p "$port" -t "$seconds" -P "$3" "${reverse[@]}" -J
+}
+
+rr_case() {  # KIND(rr|crr|scale) STACK CONNECTIONS RUN
+  local port=$ports_kernel_echo pids=$k_echo mode=rr
+  [[ "$2" == xtcp ]] && { port=$ports_xtcp_echo; pids="$xtcpd_pid $x_echo"; }
+  [[ "$1" == crr ]] && mode=crr
+  measure "$1" "$2" "$4" "size=64 connections=$3" "$pids" $(( seconds + 90 )) \
+    "$build/xtcp-perf" client --stack kernel --mode "$mode" --host "$DUT4" --port "$port" \
+    --size 64 --duration "$seconds" --connections "$3" --json
+}
+
+bulk_all() {  # STACK RUN
+  local dir n off
+  for off in $offloads; do
+    for dir in in out; do
+      for n in $streams; do bulk_case "$1" "$dir" "$n" "$off" "$2"; done
+    done
+  done
+}
+
+idle_measure() {  # RUN: xtcpd's CPU with listeners but no traffic
+  sampler_start "$xtcpd_pid"
+  sleep "$idle_seconds"
+  sampler_stop
+  awk -v run="$1" 'NR == 1 { t0 = $1; n0 = $2 } { t1 = $1; n1 = $2 } END {
+    s = t1 - t0; if (s <= 0) s = 1e-9
+    printf "{\"run\": %d, \"seconds\": %.3f, \"cpu_s\": %.6f, \"pct_of_core\": %.4f}\n",
+      run, s, (n1 - n0) / 1e9, (n1 - n0) / 1e9 / s * 100 }' "$tmp/cpu.txt" >>"$idle_file"
+  log "idle xtcpd run $1: $(tail -n 1 "$idle_file")"
+}
+
+raw_limit() {
+  # raw_afxdp.sh brings up its own topology; clear leftovers of crashed runs.
+  local ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^xtbcr[0-9]*-' || true); do
+    pid=${ns#xtbcr}; pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null || ip netns del "$ns" 2>/dev/null || true
+  done
+  log "raw AF_XDP limit (bench/raw_afxdp.sh ${raw_args[*]})"
+  if ! XTCP_BUILD=$build timeout 300 "$repo/bench/raw_afxdp.sh" --prefix "xtbcr$$" "${raw_args[@]}" \
+       --out "$tmp/raw.json" >"$tmp/raw.log" 2>&1; then
+    log "raw AF_XDP limit failed (no figure): $(tail -n 3 "$tmp/raw.log")"
+    rm -f "$tmp/raw.json"
+  fi
+}
+
+write_meta() {
+  local commit cpu
+  commit=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
+  git -C "$repo" diff --quiet HEAD 2>/dev/null || commit="$commit (dirty tree)"
+  cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+  "$PY" - "$tmp/meta.json" "$(nproc)" "$cpu" "$(uname -r)" "$commit" "$command_line" "$mode" \
+      "$runs" "$seconds" "$offload_default_state" "$offload_off_state" "$xtcpd_args_scale" <<'PYEOF'
+import datetime, json, sys
+(path, nproc, cpu, kernel, commit, cmd, mode, runs, seconds, off_def, off_off, scale_args) = sys.argv[1:13]
+meta = {"benchmark": "compare", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit, "command": cmd, "mode": mode, "runs": int(runs), "seconds": int(seconds),
+        "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel},
+        "peer_offloads": {"default": off_def, "off": off_off},
+        "xtcpd_scale_args": scale_args}
+json.dump(meta, open(path, "w"))
+PYEOF
+}
+
+# ---- the run -----------------------------------------------------------
+
+# shellcheck source=../tests/lib/netns_pair.sh
+. "$repo/tests/lib/netns_pair.sh"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+log "compare.sh $mode: $runs runs x ${seconds}s per case, build $build, results $result"
+netns_pair_up xtbc 1 1500 95
+DUT4=10.95.0.2
+# Many short connections from the peer (CRR, scale): a wide port range and
+# reuse of TIME-WAIT ports (RFC 7323 timestamps make it safe).
+ip netns exec "$PEER" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+ip netns exec "$DUT" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
+read -r def_tso def_gso def_gro < <(ip netns exec "$PEER" ethtool -k "$PIF" | awk -F': ' '
+  /^tcp-segmentation-offload:/ { t = $2 } /^generic-segmentation-offload:/ { g = $2 }
+  /^generic-receive-offload:/ { r = $2 } END { print t, g, r }' | sed 's/ \[[a-z ]*\]//g')
+offload_default_state=$(offload_state)
+set_offload off
+offload_off_state=$(offload_state)
+set_offload default
+log "peer offloads default: $offload_default_state"
+xtcpd_args_scale="--conn-buffer 16384 --max-app-conns 20000"
+hz=$(getconf CLK_TCK)
+export hz
+kernel_servers_up
+
+for (( run = 1; run <= runs; run++ )); do
+  log "run $run/$runs: kernel TCP (no XDP program)"
+  bulk_all kernel "$run"
+  rr_case rr kernel 1 "$run"
+  rr_case crr kernel 1 "$run"
+  log "run $run/$runs: xtcpd attached: kernel+XDP and xtcp"
+  xtcpd_up
+  for off in $offloads; do
+    for dir in in out; do
+      for n in $streams; do
+        bulk_case kernel_xdp "$dir" "$n" "$off" "$run"
+        bulk_case xtcp "$dir" "$n" "$off" "$run"
+      done
+    done
+  done
+  rr_case rr xtcp 1 "$run"
+  rr_case crr xtcp 1 "$run"
+  xtcpd_down
+done
+set_offload default
+
+for (( run = 1; run <= runs; run++ )); do
+  log "run $run/$runs: scale ($scale_conns connections), kernel then xtcp"
+  for n in $scale_conns; do rr_case scale kernel "$n" "$run"; done
+  # shellcheck disable=SC2086  # a list of arguments
+  xtcpd_up $xtcpd_args_scale
+  for n in $scale_conns; do rr_case scale xtcp "$n" "$run"; done
+  xtcpd_down
+done
+
+xtcpd_up
+sleep 1
+for (( run = 1; run <= idle_runs; run++ )); do idle_measure "$run"; done
+xtcpd_down
+
+(( do_raw )) && raw_limit
+
+write_meta
+plots=$out_dir/compare-$stamp
+agg=(--samples "$samples" --meta "$tmp/meta.json" --idle "$idle_file" --out "$result" --plots "$plots")
+[[ -f "$tmp/raw.json" ]] && agg+=(--raw "$tmp/raw.json")
+[[ -n "$results_md" ]] && agg+=(--results-md "$results_md")
+echo
+"$PY" "$lib/aggregate.py" "${agg[@]}"
+[[ -n "$results_md" ]] && echo "table: $results_md"
+log "done"

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Turns one measurement into one JSON line of compare.sh's samples.
+
+    record.py bulk|rr|crr|scale --stack S --run N --case NAME
+              --tool FILE --cpu FILE --t0 T --t1 T [--hz HZ] [--rc N] [--stderr FILE]
+              [key=value ...]
+    record.py --describe < SAMPLE_LINE      (one progress line)
+
+--tool is what the client printed (iperf3 -J, or xtcp-perf client --json),
+--cpu what cpu_sampler.py printed for the dut's processes, --t0/--t1 the
+wall time just before the client started and just after it ended. The dut
+CPU of a workload is the growth of its processes' on-CPU time over the
+client's measured window: the whole run for bulk, the window after the
+connections were set up for rr/scale (setup_s), the whole window for crr.
+A run whose tool failed is recorded with ok=false and the reason.
+"""
+import argparse
+import json
+import sys
+
+
+def load_tool(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        return None, f"no output ({e.strerror})"
+    try:
+        return json.loads(text), ""
+    except json.JSONDecodeError:
+        # xtcp-perf prints one JSON line; keep the last parseable one.
+        for line in reversed(text.splitlines()):
+            try:
+                return json.loads(line), ""
+            except json.JSONDecodeError:
+                continue
+    return None, "output is not JSON: " + text.strip()[-200:]
+
+
+def load_cpu(path):
+    rows = []
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 3:
+                    rows.append((float(parts[0]), int(parts[1]), int(parts[2])))
+    except (OSError, ValueError):
+        pass
+    return rows
+
+
+def at(rows, t, col):
+    """Column col interpolated at wall time t (clipped to the samples)."""
+    if t <= rows[0][0]:
+        return rows[0][col]
+    for a, b in zip(rows, rows[1:]):
+        if a[0] <= t <= b[0]:
+            if b[0] == a[0]:
+                return b[col]
+            return a[col] + (b[col] - a[col]) * (t - a[0]) / (b[0] - a[0])
+    return rows[-1][col]
+
+
+def window_cpu(rows, start, end, hz):
+    """(dut process seconds, machine busy seconds) between start and end."""
+    if len(rows) < 2 or end <= start:
+        return None, None
+    dut = (at(rows, end, 1) - at(rows, start, 1)) / 1e9
+    machine = (at(rows, end, 2) - at(rows, start, 2)) / hz
+    return dut, machine
+
+
+def bulk_metrics(tool, args, rows):
+    if "error" in tool:
+        return None, "iperf3: " + str(tool["error"])
+    end = tool.get("end", {})
+    recv = end.get("sum_received") or {}
+    sent = end.get("sum_sent") or {}
+    if not recv.get("bits_per_second"):
+        return None, "iperf3 reported no received bytes"
+    dut, machine = window_cpu(rows, args.t0, args.t1, args.hz)
+    gbytes = recv["bytes"] / 1e9
+    m = {"gbps": recv["bits_per_second"] / 1e9, "bytes": recv["bytes"],
+         "seconds": recv.get("seconds"), "retransmits": sent.get("retransmits")}
+    cpu_util = end.get("cpu_utilization_percent") or {}
+    m["peer_cpu_pct"] = cpu_util.get("host_total")
+    if dut is not None and gbytes > 0:
+        m.update(dut_cpu_s=dut, machine_cpu_s=machine,
+                 cpu_s_per_gb=dut / gbytes, machine_cpu_s_per_gb=machine / gbytes)
+    return m, ""
+
+
+def rr_metrics(tool, args, rows):
+    if tool.get("failure"):
+        return None, "xtcp-perf: " + tool["failure"]
+    if not tool.get("transactions"):
+        return None, f"no transaction completed ({tool.get('errors', '?')} errors)"
+    if tool.get("corrupt"):
+        return None, f"{tool['corrupt']} responses differed from their requests"
+    m = {"tps": tool["transactions_per_s"], "transactions": tool["transactions"],
+         "p50_us": tool["latency_us_p50"], "p99_us": tool["latency_us_p99"],
+         "p999_us": tool["latency_us_p999"], "errors": tool.get("errors", 0),
+         "setup_s": tool.get("setup_s", 0.0)}
+    if args.kind == "crr":
+        m["cps"] = tool.get("connections_per_s", tool["transactions_per_s"])
+    # The measured window starts once every connection is up (rr/scale).
+    start = args.t0 + (tool.get("setup_s") or 0.0)
+    dut, machine = window_cpu(rows, start, start + tool["seconds"], args.hz)
+    if dut is not None:
+        n = tool["transactions"]
+        m.update(dut_cpu_s=dut, machine_cpu_s=machine,
+                 cpu_us_per_txn=dut / n * 1e6, machine_cpu_us_per_txn=machine / n * 1e6)
+    return m, ""
+
+
+def describe(line):
+    """One progress line for a sample (compare.sh prints it as it goes)."""
+    s = json.loads(line)
+    params = " ".join(f"{k}={v}" for k, v in s["params"].items())
+    head = f"{s['workload']} {params} {s['stack']} run {s['run']}: "
+    if not s["ok"]:
+        return head + "FAILED: " + s["error"]
+    m = s["metrics"]
+    cpu = ""
+    if s["workload"] == "bulk":
+        if m.get("cpu_s_per_gb") is not None:
+            cpu = f", dut CPU {m['cpu_s_per_gb']:.3f} s/GB"
+        return head + f"{m['gbps']:.2f} Gbit/s, {m.get('retransmits')} retransmits{cpu}"
+    if m.get("cpu_us_per_txn") is not None:
+        cpu = f", dut CPU {m['cpu_us_per_txn']:.1f} us/transaction"
+    rate = f"{m['cps']:.0f} conn/s" if "cps" in m else f"{m['tps']:.0f} trans/s"
+    return head + f"{rate}, p50 {m['p50_us']:.1f} p99 {m['p99_us']:.1f} p99.9 {m['p999_us']:.1f} us{cpu}"
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--describe":
+        print(describe(sys.stdin.read()))
+        return 0
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["bulk", "rr", "crr", "scale"])
+    ap.add_argument("--stack", required=True)
+    ap.add_argument("--run", type=int, required=True)
+    ap.add_argument("--case", required=True)
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--cpu", required=True)
+    ap.add_argument("--t0", type=float, required=True)
+    ap.add_argument("--t1", type=float, required=True)
+    ap.add_argument("--hz", type=float, default=100.0)
+    ap.add_argument("--rc", type=int, default=0)
+    ap.add_argument("--stderr", help="the client's stderr, quoted when the run failed")
+    ap.add_argument("params", nargs="*", help="key=value pairs kept with the sample")
+    args = ap.parse_intermixed_args()
+    params = {}
+    for kv in args.params:
+        k, _, v = kv.partition("=")
+        params[k] = int(v) if v.isdigit() else v
+    sample = {"workload": args.kind, "case": args.case, "stack": args.stack, "run": args.run,
+              "params": params, "wall_s": args.t1 - args.t0, "ok": False, "error": ""}
+    tool, why = load_tool(args.tool)
+    rows = load_cpu(args.cpu)
+    if tool is not None:
+        fn = bulk_metrics if args.kind == "bulk" else rr_metrics
+        metrics, why = fn(tool, args, rows)
+        if metrics is not None:
+            sample["metrics"] = metrics
+            sample["ok"] = True
+    if not sample["ok"]:
+        sample["error"] = why or f"client exited with status {args.rc}"
+        if args.rc == 124:
+            sample["error"] += " (timed out)"
+        try:
+            err = open(args.stderr).read().strip() if args.stderr else ""
+        except OSError:
+            err = ""
+        if err:
+            sample["error"] += "; stderr: " + err[-300:]
+    print(json.dumps(sample))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
