@@ -75,7 +75,8 @@ def latency(result, path):
         "p999", "p99.9") for f in figs]
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(figs)), 4.5))
     bars(ax, figs, labels)
-    ax.set_ylabel("latency, microseconds (round trip)")
+    ax.set_yscale("log")  # p99.9 can be 100x p50
+    ax.set_ylabel("latency, microseconds (round trip, log scale)")
     ax.set_title(title(result, "64 B request/response latency percentiles"), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
