@@ -124,7 +124,7 @@ void IperfServer::on_pending(int handle) {
     const size_t idx = streams_.size();
     // --bidir: the first `parallel` streams carry client -> server.
     const bool sender = params_.bidir ? static_cast<int>(idx) >= params_.parallel : params_.reverse;
-    streams_.push_back({handle, iperf::stream_id(idx), sender, 0});
+    streams_.push_back({handle, iperf::stream_id(idx), sender, 0, 0});
     set_role(handle, Role::Stream, static_cast<int>(idx));
     st_.watch(handle, 0);
     if (static_cast<int>(streams_.size()) == expected_streams_) begin_running();
@@ -210,7 +210,6 @@ bool IperfServer::process_control() {
     expected_streams_ = params_.parallel * (params_.bidir ? 2 : 1);
     tx_buf_.assign(params_.block_size, 0);
     for (size_t i = 0; i < tx_buf_.size(); ++i) tx_buf_[i] = static_cast<uint8_t>(i * 131 + 7);
-    tx_off_ = 0;
     phase_ = Phase::Streams;
     phase_since_ = Clock::now();
     send_control(std::string(1, static_cast<char>(iperf::kCreateStreams)));
@@ -247,20 +246,34 @@ void IperfServer::begin_running() {
   send_control(std::string{static_cast<char>(iperf::kTestStart), static_cast<char>(iperf::kTestRunning)});
 }
 
+// Sends whole blocks: iperf3's client reads a stream in blocks of `len`
+// bytes with blocking reads, so a test must not stop mid-block (a partial
+// last block would leave the client waiting for bytes that never come).
+bool IperfServer::send_blocks(DataStream& s) {
+  const size_t block = tx_buf_.size();
+  for (int r = 0; r < kIoRounds; ++r) {
+    const ssize_t n = st_.send(s.handle, tx_buf_.data() + s.block_off, block - s.block_off);
+    if (n == -EAGAIN) return true;
+    if (n < 0) return false;
+    s.bytes += static_cast<uint64_t>(n);
+    s.block_off = (s.block_off + static_cast<size_t>(n)) % block;
+    if (phase_ != Phase::Running && s.block_off == 0) break;
+  }
+  return true;
+}
+
 void IperfServer::on_stream(size_t index, short revents) {
-  if (phase_ != Phase::Running || index >= streams_.size()) return;
+  if (index >= streams_.size()) return;
   DataStream& s = streams_[index];
   if (s.sender) {
-    if (!(revents & (kWritable | kError | kHangup))) return;
-    for (int r = 0; r < kIoRounds; ++r) {
-      const ssize_t n = st_.send(s.handle, tx_buf_.data() + tx_off_, tx_buf_.size() - tx_off_);
-      if (n == -EAGAIN) return;
-      if (n < 0) return st_.watch(s.handle, 0);  // the client's end: it closes streams first
-      s.bytes += static_cast<uint64_t>(n);
-      tx_off_ = (tx_off_ + static_cast<size_t>(n)) % tx_buf_.size();
-    }
+    // After TEST_END a sender only completes its current block.
+    const bool finishing = phase_ != Phase::Running && phase_ != Phase::Idle && s.block_off != 0;
+    if ((phase_ != Phase::Running && !finishing) || !(revents & (kWritable | kError | kHangup))) return;
+    if (!send_blocks(s)) return st_.watch(s.handle, 0);  // the client's end: it closes streams first
+    if (phase_ != Phase::Running && s.block_off == 0) st_.watch(s.handle, 0);
     return;
   }
+  if (phase_ != Phase::Running) return;
   for (int r = 0; r < kIoRounds; ++r) {
     const ssize_t n = st_.recv(s.handle, rx_buf_.data(), rx_buf_.size());
     if (n == -EAGAIN) return;
@@ -271,7 +284,8 @@ void IperfServer::on_stream(size_t index, short revents) {
 
 void IperfServer::end_running() {
   end_ = Clock::now();
-  for (const DataStream& s : streams_) st_.watch(s.handle, 0);
+  for (const DataStream& s : streams_)
+    if (!s.sender || s.block_off == 0) st_.watch(s.handle, 0);  // else: finish the block
   phase_ = Phase::Results;
   phase_since_ = end_;
   send_control(std::string(1, static_cast<char>(iperf::kExchangeResults)));
@@ -305,7 +319,11 @@ void IperfServer::finish_test(bool ok, const std::string& why) {
   if (phase_ == Phase::Idle && control_ < 0) return;
   const bool ran = phase_ == Phase::Done || phase_ == Phase::Results;
   if (ok && ran) print_report();
-  if (!ok) std::fprintf(stderr, "xtcp-perf: test aborted: %s\n", why.c_str());
+  if (!ok) {
+    static constexpr const char* kPhaseNames[] = {"idle", "parameters", "streams", "running", "results", "done"};
+    std::fprintf(stderr, "xtcp-perf: test aborted while in phase %s (%zu of %d streams): %s\n",
+                 kPhaseNames[static_cast<int>(phase_)], streams_.size(), expected_streams_, why.c_str());
+  }
   for (const DataStream& s : streams_) {
     set_role(s.handle, Role::None, 0);
     st_.close(s.handle);

@@ -44,6 +44,7 @@ class IperfServer {
     int id;
     bool sender;  // server -> client
     uint64_t bytes;
+    size_t block_off;  // bytes of the current block already sent
   };
 
   void on_event(const Event& ev);
@@ -51,6 +52,7 @@ class IperfServer {
   void on_pending(int handle);
   void on_control();
   void on_stream(size_t index, short revents);
+  bool send_blocks(DataStream& s);  // false: the stream failed
   bool process_control();  // false: need more bytes
   void handle_state_byte(int8_t state);
   void start_test(std::string cookie, int handle);
@@ -78,7 +80,6 @@ class IperfServer {
   int expected_streams_ = 0;
   Clock::time_point phase_since_, start_, end_;
   std::vector<uint8_t> rx_buf_, tx_buf_;
-  size_t tx_off_ = 0;
   double cpu_user0_ = 0, cpu_sys0_ = 0;
   int tests_ = 0;
   bool last_ok_ = true;
