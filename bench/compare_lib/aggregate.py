@@ -56,7 +56,7 @@ METHOD = [
     "trip of one 64 B request and its response (CRR: connect to response).",
     "dut CPU: on-CPU time (user+system, /proc/PID/task/*/schedstat) of the dut's "
     "processes, sampled every 0.1 s and cut to the client's measured window: the "
-    "server app for kernel TCP, xtcpd plus the app for xtcp. Softirq work is counted "
+    "server app for kernel TCP (plus xtcpd for kernel+XDP), xtcpd plus the app for xtcp. Softirq work is counted "
     "where the kernel ran it in those processes' context (on veth much of the receive "
     "path runs in the sender's context, for both stacks alike); the machine-wide busy "
     "time (/proc/stat) is kept beside it in the JSON as machine_cpu_s, but other load on "
