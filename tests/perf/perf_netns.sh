@@ -4,7 +4,8 @@
 # in the peer for 2 s forward and 2 s reverse; then the rr and crr client on
 # xtcp in the dut against `xtcp-perf server --stack kernel` in the peer for
 # 2 s each. Asserts exit codes, that iperf3 saw bytes both ways, rates > 0
-# and intact echoes. Prints the figures.
+# and intact echoes. Prints the figures. XTCP_PERF_COMPARE=1 first runs the
+# same round with --stack kernel in the dut (no XDP attached yet).
 # Usage: perf_netns.sh BUILD_DIR  (XTCP_BUILD overrides; root only)
 set -eu
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -59,7 +60,8 @@ netns_pair_extra_cleanup() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { /usr/bin/python3 "$DIR/check_json.py" "$@" || fail "$1: $2 $3 $4"; }
-field() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$@"; }
+# field FILE EXPR: a Python expression over the document d.
+field() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 wait_line() {  # FILE TEXT SECONDS PID
   _i=0
@@ -80,42 +82,59 @@ bg() {  # NAME CMD... (sets LAST_PID)
 netns_pair_up xtpf 1 - 91
 PEER4=10.91.0.1; DUT4=10.91.0.2
 
+# One bulk and rr/crr round with the dut on STACK: the real iperf3 client
+# (peer, kernel TCP) against `xtcp-perf server` in the dut, forward and
+# reverse; the dut's rr/crr client against the kernel echo server (peer).
+# Figures go to $T/figures.
+run_round() {  # STACK PORT_BASE
+  round_stack=$1; round_port=$2
+  bg "iperf_server_$round_stack" ip netns exec "$DUT" "$B/xtcp-perf" server --stack "$round_stack" --socket "$SOCK" --port "$round_port" --json
+  _srv=$LAST_PID
+  wait_line "$T/iperf_server_$round_stack.log" "listening on" 10 "$_srv"
+  for dir in forward reverse; do
+    args="-t 2"; [ $dir = reverse ] && args="-t 2 -R"
+    # shellcheck disable=SC2086
+    ip netns exec "$PEER" timeout 25 iperf3 -c "$DUT4" -p "$round_port" $args -J > "$T/iperf_$dir.json" \
+      || fail "iperf3 $args against xtcp-perf --stack $round_stack exited $?"
+    check "$T/iperf_$dir.json" end.sum_sent.bytes gt 0
+    check "$T/iperf_$dir.json" end.sum_received.bytes gt 0
+    _g=$(field "$T/iperf_$dir.json" "'%.2f' % (d['end']['sum_received']['bits_per_second'] / 1e9)")
+    log "iperf3 $args (peer) -> xtcp-perf server --stack $round_stack (dut): $_g Gbit/s"
+    echo "$round_stack bulk_$dir Gbit/s $_g" >> "$T/figures"
+  done
+  alive "$_srv" || fail "xtcp-perf server --stack $round_stack exited"
+
+  bg "echo_server_$round_stack" ip netns exec "$PEER" "$B/xtcp-perf" server --stack kernel --mode rr --port $((round_port + 1))
+  wait_line "$T/echo_server_$round_stack.log" "listening on" 10 "$LAST_PID"
+  for mode in rr crr; do
+    ip netns exec "$DUT" timeout 25 "$B/xtcp-perf" client --stack "$round_stack" --socket "$SOCK" --mode $mode \
+      --host "$PEER4" --port $((round_port + 1)) --duration 2 --json > "$T/$mode.json" 2> "$T/${mode}_client.log" \
+      || fail "xtcp-perf client --stack $round_stack --mode $mode exited $?"
+    check "$T/$mode.json" transactions gt 0
+    check "$T/$mode.json" transactions_per_s gt 0
+    check "$T/$mode.json" latency_us_p50 gt 0
+    check "$T/$mode.json" corrupt eq 0
+    _f=$(field "$T/$mode.json" "'%.0f trans/s p50 %.1f us p99 %.1f us p99.9 %.1f us' % (d['transactions_per_s'], \
+d['latency_us_p50'], d['latency_us_p99'], d['latency_us_p999'])")
+    log "$mode $round_stack client (dut) -> kernel server (peer): $_f"
+    echo "$round_stack $mode $_f" >> "$T/figures"
+  done
+}
+
+# XTCP_PERF_COMPARE=1: the same round on kernel TCP in the dut first,
+# before any XDP program is attached, for a side-by-side table.
+if [ "${XTCP_PERF_COMPARE:-0}" = 1 ]; then
+  ip netns exec "$DUT" sysctl -qw net.ipv4.tcp_tw_reuse=1 || true
+  run_round kernel 5301
+fi
+
 ip netns exec "$DUT" "$B/xtcpd" --iface "$DIF" --socket "$SOCK" --time-wait 2 > "$T/xtcpd.log" 2>&1 &
 DAEMON_PID=$!
 wait_line "$T/xtcpd.log" ready 15 "$DAEMON_PID"
 log "xtcpd: $(grep '^ready' "$T/xtcpd.log")"
-
-# Bulk: the real iperf3 client (peer, kernel TCP) against xtcp-perf on xtcp.
-bg iperf_server ip netns exec "$DUT" "$B/xtcp-perf" server --stack xtcp --socket "$SOCK" --port 5201 --json
-SERVER_PID=$LAST_PID
-wait_line "$T/iperf_server.log" "listening on" 10 "$SERVER_PID"
-for dir in forward reverse; do
-  args="-t 2"; [ $dir = reverse ] && args="-t 2 -R"
-  # shellcheck disable=SC2086
-  ip netns exec "$PEER" timeout 25 iperf3 -c "$DUT4" -p 5201 $args -J > "$T/iperf_$dir.json" \
-    || fail "iperf3 $args against xtcp-perf --stack xtcp exited $?"
-  check "$T/iperf_$dir.json" end.sum_sent.bytes gt 0
-  check "$T/iperf_$dir.json" end.sum_received.bytes gt 0
-  log "iperf3 $args (peer) -> xtcp-perf server --stack xtcp (dut): \
-$(field "$T/iperf_$dir.json" "['end']['sum_received']['bits_per_second']/1e9") Gbit/s received"
-done
-alive "$SERVER_PID" || fail "xtcp-perf server exited"
-
-# RR / CRR: the xtcp client (dut) against the kernel echo server (peer).
-bg echo_server ip netns exec "$PEER" "$B/xtcp-perf" server --stack kernel --mode rr --port 5202
-wait_line "$T/echo_server.log" "listening on" 10 "$LAST_PID"
-for mode in rr crr; do
-  ip netns exec "$DUT" timeout 25 "$B/xtcp-perf" client --stack xtcp --socket "$SOCK" --mode $mode \
-    --host "$PEER4" --port 5202 --duration 2 --json > "$T/$mode.json" 2> "$T/${mode}_client.log" \
-    || fail "xtcp-perf client --mode $mode exited $?"
-  check "$T/$mode.json" transactions gt 0
-  check "$T/$mode.json" transactions_per_s gt 0
-  check "$T/$mode.json" latency_us_p50 gt 0
-  check "$T/$mode.json" corrupt eq 0
-  log "$mode xtcp client (dut) -> kernel server (peer): $(field "$T/$mode.json" "['transactions_per_s']") trans/s, \
-p50 $(field "$T/$mode.json" "['latency_us_p50']") us, p99 $(field "$T/$mode.json" "['latency_us_p99']") us, \
-p99.9 $(field "$T/$mode.json" "['latency_us_p999']") us"
-done
+run_round xtcp 5201
+echo "---- figures (dut stack, workload, result) ----"
+cat "$T/figures"
 
 alive "$DAEMON_PID" || fail "xtcpd died"
 OK=1

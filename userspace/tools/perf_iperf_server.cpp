@@ -124,7 +124,7 @@ void IperfServer::on_pending(int handle) {
     const size_t idx = streams_.size();
     // --bidir: the first `parallel` streams carry client -> server.
     const bool sender = params_.bidir ? static_cast<int>(idx) >= params_.parallel : params_.reverse;
-    streams_.push_back({handle, iperf::stream_id(idx), sender, 0, 0});
+    streams_.push_back({handle, iperf::stream_id(idx), sender, 0, 0, -1});
     set_role(handle, Role::Stream, static_cast<int>(idx));
     st_.watch(handle, 0);
     if (static_cast<int>(streams_.size()) == expected_streams_) begin_running();
@@ -246,34 +246,20 @@ void IperfServer::begin_running() {
   send_control(std::string{static_cast<char>(iperf::kTestStart), static_cast<char>(iperf::kTestRunning)});
 }
 
-// Sends whole blocks: iperf3's client reads a stream in blocks of `len`
-// bytes with blocking reads, so a test must not stop mid-block (a partial
-// last block would leave the client waiting for bytes that never come).
-bool IperfServer::send_blocks(DataStream& s) {
-  const size_t block = tx_buf_.size();
-  for (int r = 0; r < kIoRounds; ++r) {
-    const ssize_t n = st_.send(s.handle, tx_buf_.data() + s.block_off, block - s.block_off);
-    if (n == -EAGAIN) return true;
-    if (n < 0) return false;
-    s.bytes += static_cast<uint64_t>(n);
-    s.block_off = (s.block_off + static_cast<size_t>(n)) % block;
-    if (phase_ != Phase::Running && s.block_off == 0) break;
-  }
-  return true;
-}
-
 void IperfServer::on_stream(size_t index, short revents) {
-  if (index >= streams_.size()) return;
+  if (phase_ != Phase::Running || index >= streams_.size()) return;
   DataStream& s = streams_[index];
   if (s.sender) {
-    // After TEST_END a sender only completes its current block.
-    const bool finishing = phase_ != Phase::Running && phase_ != Phase::Idle && s.block_off != 0;
-    if ((phase_ != Phase::Running && !finishing) || !(revents & (kWritable | kError | kHangup))) return;
-    if (!send_blocks(s)) return st_.watch(s.handle, 0);  // the client's end: it closes streams first
-    if (phase_ != Phase::Running && s.block_off == 0) st_.watch(s.handle, 0);
+    if (!(revents & (kWritable | kError | kHangup))) return;
+    for (int r = 0; r < kIoRounds; ++r) {
+      const ssize_t n = st_.send(s.handle, tx_buf_.data() + s.block_off, tx_buf_.size() - s.block_off);
+      if (n == -EAGAIN) return;
+      if (n < 0) return st_.watch(s.handle, 0);  // the client's end: it closes streams first
+      s.bytes += static_cast<uint64_t>(n);
+      s.block_off = (s.block_off + static_cast<size_t>(n)) % tx_buf_.size();
+    }
     return;
   }
-  if (phase_ != Phase::Running) return;
   for (int r = 0; r < kIoRounds; ++r) {
     const ssize_t n = st_.recv(s.handle, rx_buf_.data(), rx_buf_.size());
     if (n == -EAGAIN) return;
@@ -284,8 +270,15 @@ void IperfServer::on_stream(size_t index, short revents) {
 
 void IperfServer::end_running() {
   end_ = Clock::now();
-  for (const DataStream& s : streams_)
-    if (!s.sender || s.block_off == 0) st_.watch(s.handle, 0);  // else: finish the block
+  // The streams close now, as iperf3's own server does: after TEST_END its
+  // reverse-mode client keeps reading whole blocks with blocking reads, and
+  // only the end of the stream lets a partial last block return.
+  for (DataStream& s : streams_) {
+    if (s.sender) s.retransmits = st_.retransmits(s.handle);
+    set_role(s.handle, Role::None, 0);
+    st_.close(s.handle);
+    s.handle = -1;
+  }
   phase_ = Phase::Results;
   phase_since_ = end_;
   send_control(std::string(1, static_cast<char>(iperf::kExchangeResults)));
@@ -302,7 +295,7 @@ void IperfServer::send_results() {
   }
   bool any_sender = false, retrans_known = true;
   for (const DataStream& s : streams_) {
-    const int64_t retr = s.sender ? st_.retransmits(s.handle) : -1;
+    const int64_t retr = s.sender ? s.retransmits : -1;
     any_sender |= s.sender;
     if (s.sender && retr < 0) retrans_known = false;
     r.streams.push_back({.id = s.id, .bytes = s.bytes, .retransmits = retr, .start_s = 0, .end_s = wall});
@@ -325,6 +318,7 @@ void IperfServer::finish_test(bool ok, const std::string& why) {
                  kPhaseNames[static_cast<int>(phase_)], streams_.size(), expected_streams_, why.c_str());
   }
   for (const DataStream& s : streams_) {
+    if (s.handle < 0) continue;
     set_role(s.handle, Role::None, 0);
     st_.close(s.handle);
   }

@@ -44,7 +44,8 @@ class IperfServer {
     int id;
     bool sender;  // server -> client
     uint64_t bytes;
-    size_t block_off;  // bytes of the current block already sent
+    size_t block_off;     // offset in the block being sent
+    int64_t retransmits;  // taken at TEST_END, before the close
   };
 
   void on_event(const Event& ev);
@@ -52,7 +53,6 @@ class IperfServer {
   void on_pending(int handle);
   void on_control();
   void on_stream(size_t index, short revents);
-  bool send_blocks(DataStream& s);  // false: the stream failed
   bool process_control();  // false: need more bytes
   void handle_state_byte(int8_t state);
   void start_test(std::string cookie, int handle);
