@@ -35,6 +35,7 @@ struct RrReport {
   uint64_t connects = 0;      // crr: connections completed (= transactions)
   uint64_t errors = 0;        // failed connects / resets (each retried)
   uint64_t corrupt = 0;       // responses that differed from the request
+  int last_errno = 0;         // of the last failed connect or connection
   double seconds = 0;         // the measured window
   double setup_seconds = 0;   // rr: time to establish all connections
   Histogram latency_ns;

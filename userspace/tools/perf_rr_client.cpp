@@ -24,6 +24,7 @@ bool RrClient::open_slot(size_t i) {
   const int h = st_.connect(cfg_.server);
   if (h < 0) {
     ++rep_.errors;
+    rep_.last_errno = -h;
     s = Slot{};
     return false;
   }
@@ -47,6 +48,8 @@ void RrClient::close_slot(size_t i) {
 // reconnects (rr) while the run lasts.
 void RrClient::fail_slot(size_t i) {
   ++rep_.errors;
+  if (slots_[i].handle >= 0)
+    if (const int e = st_.socket_error(slots_[i].handle); e > 0) rep_.last_errno = e;
   if (slots_[i].state != SlotState::Connecting && slots_[i].state != SlotState::Free && connected_ > 0) --connected_;
   close_slot(i);
   if (!ending_) open_slot(i);
@@ -146,7 +149,8 @@ RrReport RrClient::run(const volatile bool* stop) {
     rep_.setup_seconds = std::chrono::duration<double>(Clock::now() - setup_start).count();
     if (connected_ < slots_.size()) {
       rep_.failure = std::to_string(connected_) + " of " + std::to_string(slots_.size()) +
-                     " connections came up within 30 s";
+                     " connections came up within 30 s" +
+                     (rep_.last_errno ? std::string(" (last error: ") + std::strerror(rep_.last_errno) + ")" : "");
       return rep_;
     }
   }
