@@ -91,9 +91,18 @@ trap 'rm -rf "$tmp"' EXIT
 ports_kernel_iperf=5201 ports_xtcp_iperf=5202 ports_kernel_echo=5301 ports_xtcp_echo=5302
 k_iperf="" k_echo="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid=""
 start_time=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other load on the machine skews every figure
 
 log() { echo "[$(( $(date +%s) - start_time ))s] $*"; }
-die() { echo "compare.sh: $*" >&2; exit 1; }
+dump_logs() {
+  local f
+  for f in "$tmp"/*.log; do
+    [[ -s "$f" ]] || continue
+    echo "---- $(basename "$f") (last 10 lines) ----" >&2
+    tail -n 10 "$f" >&2
+  done
+}
+die() { echo "compare.sh: $*" >&2; dump_logs; exit 1; }
 
 # ---- processes ---------------------------------------------------------
 
@@ -105,15 +114,23 @@ start_bg() {  # NAME CMD...
   LAST_PID=$!
 }
 
-wait_line() {  # FILE REGEX SECONDS PID
+# True once FILE has a line matching REGEX; false (with a reason on
+# stderr) if PID exits first or SECONDS pass.
+await_line() {  # FILE REGEX SECONDS PID
   local i
   for (( i = 0; i < $3 * 10; i++ )); do
     grep -q "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || die "$(basename "$1" .log) exited before '$2': $(tail -n 3 "$1")"
+    if ! kill -0 "$4" 2>/dev/null; then
+      echo "compare.sh: $(basename "$1" .log) exited before '$2'" >&2
+      return 1
+    fi
     sleep 0.1
   done
-  die "no '$2' in $(basename "$1") within $3 s: $(tail -n 3 "$1")"
+  echo "compare.sh: no '$2' in $(basename "$1") within $3 s" >&2
+  return 1
 }
+
+wait_line() { await_line "$@" || die "see the logs below"; }
 
 wait_listen() {  # PORT SECONDS PID: a kernel listener in the dut
   local i
@@ -159,19 +176,30 @@ kernel_servers_up() {
   wait_line "$tmp/echo-kernel.log" "listening on" 10 "$k_echo"
 }
 
-# xtcpd in the dut, and xtcp-perf's iperf and echo servers on it.
+# xtcpd in the dut, and xtcp-perf's iperf and echo servers on it. A start
+# that fails is retried once (its logs are printed first), so one bad start
+# does not throw away a 20-minute run.
 xtcpd_up() {  # extra xtcpd arguments
+  xtcpd_try "$@" && return 0
+  log "xtcpd or its servers failed to start; retrying once. Their logs:"
+  dump_logs
+  xtcpd_down
+  sleep 1
+  xtcpd_try "$@" || die "xtcpd or its servers failed to start twice"
+}
+
+xtcpd_try() {
   start_bg xtcpd ip netns exec "$DUT" "$build/xtcpd" --iface "$DIF" --socket "$sock" "$@"
   xtcpd_pid=$LAST_PID
-  wait_line "$tmp/xtcpd.log" "^ready" 15 "$xtcpd_pid"
+  await_line "$tmp/xtcpd.log" "^ready" 15 "$xtcpd_pid" || return 1
   start_bg iperf-xtcp ip netns exec "$DUT" "$build/xtcp-perf" server --stack xtcp --socket "$sock" \
     --port "$ports_xtcp_iperf"
   x_iperf=$LAST_PID
-  wait_line "$tmp/iperf-xtcp.log" "listening on" 10 "$x_iperf"
+  await_line "$tmp/iperf-xtcp.log" "listening on" 10 "$x_iperf" || return 1
   start_bg echo-xtcp ip netns exec "$DUT" "$build/xtcp-perf" server --stack xtcp --socket "$sock" \
     --mode rr --port "$ports_xtcp_echo"
   x_echo=$LAST_PID
-  wait_line "$tmp/echo-xtcp.log" "listening on" 10 "$x_echo"
+  await_line "$tmp/echo-xtcp.log" "listening on" 10 "$x_echo"
 }
 
 xtcpd_down() {
@@ -291,12 +319,15 @@ write_meta() {
   git -C "$repo" diff --quiet HEAD 2>/dev/null || commit="$commit (dirty tree)"
   cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   "$PY" - "$tmp/meta.json" "$(nproc)" "$cpu" "$(uname -r)" "$commit" "$command_line" "$mode" \
-      "$runs" "$seconds" "$offload_default_state" "$offload_off_state" "$xtcpd_args_scale" <<'PYEOF'
+      "$runs" "$seconds" "$offload_default_state" "$offload_off_state" "$xtcpd_args_scale" \
+      "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PYEOF'
 import datetime, json, sys
-(path, nproc, cpu, kernel, commit, cmd, mode, runs, seconds, off_def, off_off, scale_args) = sys.argv[1:13]
+(path, nproc, cpu, kernel, commit, cmd, mode, runs, seconds, off_def, off_off, scale_args,
+ load0, load1) = sys.argv[1:15]
 meta = {"benchmark": "compare", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit, "command": cmd, "mode": mode, "runs": int(runs), "seconds": int(seconds),
-        "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel},
+        "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel,
+                    "loadavg_start": load0, "loadavg_end": load1},
         "peer_offloads": {"default": off_def, "off": off_off},
         "xtcpd_scale_args": scale_args}
 json.dump(meta, open(path, "w"))

@@ -273,7 +273,9 @@ def write_results_md(path, result, header, rows, pngs):
         "",
         f"* date: {result['date']}",
         f"* commit: {result['commit']}",
-        f"* machine: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}",
+        f"* machine: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}; load average "
+        f"{m.get('loadavg_start', '?')} at the start, {m.get('loadavg_end', '?')} at the end "
+        "(other work on the machine skews every figure)",
         f"* mode: {result['mode']}, {result['runs']} alternating runs of {result['seconds']} s per case",
         f"* command: `{result['command']}`",
         f"* raw data: `bench/results/{os.path.basename(result['file'])}`",
@@ -343,6 +345,7 @@ def main():
     header, rows = rows_for_table(result["figures"], raw, idle)
     m = result["machine"]
     print(f"machine: {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}; commit {result['commit']}")
+    print(f"load average: {m.get('loadavg_start', '?')} at the start, {m.get('loadavg_end', '?')} at the end")
     print(f"{result['mode']}: {result['runs']} alternating runs x {result['seconds']} s; "
           "median (min-max); ratio xtcp/kernel, + where xtcp is better")
     print(text_table(header, rows))

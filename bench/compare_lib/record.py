@@ -101,7 +101,12 @@ def rr_metrics(tool, args, rows):
     m = {"tps": tool["transactions_per_s"], "transactions": tool["transactions"],
          "p50_us": tool["latency_us_p50"], "p99_us": tool["latency_us_p99"],
          "p999_us": tool["latency_us_p999"], "errors": tool.get("errors", 0),
-         "setup_s": tool.get("setup_s", 0.0)}
+         "setup_s": tool.get("setup_s", 0.0), "window_s": tool["seconds"]}
+    # One connection: the window minus the sum of its latencies is time no
+    # transaction was timed (a stall cut off at the window's end, or time
+    # between transactions); large values make tps disagree with p50.
+    if tool.get("connections") == 1 and tool.get("latency_us_mean") is not None:
+        m["untimed_s"] = max(0.0, tool["seconds"] - tool["transactions"] * tool["latency_us_mean"] / 1e6)
     if args.kind == "crr":
         m["cps"] = tool.get("connections_per_s", tool["transactions_per_s"])
     # The measured window starts once every connection is up (rr/scale).
@@ -130,7 +135,10 @@ def describe(line):
     if m.get("cpu_us_per_txn") is not None:
         cpu = f", dut CPU {m['cpu_us_per_txn']:.1f} us/transaction"
     rate = f"{m['cps']:.0f} conn/s" if "cps" in m else f"{m['tps']:.0f} trans/s"
-    return head + f"{rate}, p50 {m['p50_us']:.1f} p99 {m['p99_us']:.1f} p99.9 {m['p999_us']:.1f} us{cpu}"
+    stall = ""
+    if m.get("untimed_s", 0) > 0.25 * m["window_s"]:
+        stall = f"; {m['untimed_s']:.2f} s of the window untimed (stall?)"
+    return head + f"{rate}, p50 {m['p50_us']:.1f} p99 {m['p99_us']:.1f} p99.9 {m['p999_us']:.1f} us{cpu}{stall}"
 
 
 def main():
