@@ -3,6 +3,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
+#include <string>
+
 namespace xtcp::daemon {
 
 namespace {
@@ -38,17 +42,24 @@ uint64_t ChannelMemory::bytes_per_channel() const {
 
 std::optional<stack::MemoryLease> ChannelMemory::acquire(const tcp::FourTuple& tuple) {
   if (!budget_.take(bytes_per_channel())) {
-    ++refused_;
+    ++refused_;  // the daemon-wide budget: counted (queueN.channels_refused)
     return std::nullopt;
   }
-  auto fail = [&] {
+  auto fail = [&](const std::string& why) {
     budget_.give(bytes_per_channel());
-    ++refused_;
+    // One line for the first refusal and then every 1000th: the operator
+    // learns why (descriptor or memory limits) without a flood.
+    if (refused_++ % 1000 == 0)
+      std::fprintf(stderr, "xtcpd: queue %u: connection refused: %s (%lu refused so far)\n",
+                   shard_, why.c_str(), static_cast<unsigned long>(refused_));
     return std::nullopt;
   };
-  auto ch = DaemonChannel::create(rx_size_, tx_size_);
+  ChannelError err;
+  auto ch = DaemonChannel::create(rx_size_, tx_size_, &err);
+  if (!ch) return fail(err.message);
   stack::EventFd kick, notify;
-  if (!ch || stack::EventFd::create(kick) < 0 || stack::EventFd::create(notify) < 0) return fail();
+  if (int rc = stack::EventFd::create(kick); rc < 0) return fail(std::strerror(-rc));
+  if (int rc = stack::EventFd::create(notify); rc < 0) return fail(std::strerror(-rc));
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -63,8 +74,9 @@ std::optional<stack::MemoryLease> ChannelMemory::acquire(const tcp::FourTuple& t
   ev.events = EPOLLIN;
   ev.data.u64 = token;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, kick.fd(), &ev) < 0) {
+    const int saved = errno;
     free_.push_back(index);
-    return fail();
+    return fail(std::string("epoll_ctl: ") + std::strerror(saved));
   }
   e.conn = std::make_shared<DaemonConn>(std::move(*ch), std::move(kick), std::move(notify), tuple,
                                         shard_);

@@ -78,13 +78,23 @@ void serve(ControlServer& server, AppStack& app, int sig_fd) {
   }
 }
 
-// Each connection holds three descriptors here (memfd, two eventfds).
+// Each connection holds three descriptors here (memfd, two eventfds) and
+// an active open a fourth (its kernel port reservation): lift the limit to
+// the kernel's ceiling (fs.nr_open) when privileged, else to the hard one.
 void raise_fd_limit() {
   rlimit r;
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &r);
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  unsigned long nr_open = 0;
+  if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "r")) {
+    if (std::fscanf(f, "%lu", &nr_open) != 1) nr_open = 0;
+    std::fclose(f);
   }
+  if (nr_open > r.rlim_max) {
+    const rlimit wanted{nr_open, nr_open};
+    if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
+  }
+  r.rlim_cur = r.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &r);
 }
 
 std::string set_socket_group(const std::string& path, const std::string& name) {

@@ -2,7 +2,6 @@
 //   xtcp-cat [--socket PATH] [--stats] -l [ADDR] PORT
 //   xtcp-cat [--socket PATH] [--stats] HOST PORT
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "tools/cat_copy.h"
 #include "tools/cat_options.h"
+#include "tools/fd_limit.h"
 #include "xtcp/xtcp.hpp"
 
 namespace {
@@ -26,16 +26,6 @@ int fail(const std::string& sentence) {
 int fail_errno(const std::string& what) {
   const int err = errno;
   return fail(what + ": " + xtcp_strerror(err));
-}
-
-// libxtcp holds two descriptors per connection (memfd aside): take the
-// hard limit so many connections fit.
-void raise_nofile_limit() {
-  rlimit r{};
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &r);
-  }
 }
 
 // Returns the connection's handle, or -1 after printing the error line.
@@ -72,7 +62,7 @@ void print_stats(const xtcp::tools::CopyResult& r, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  raise_nofile_limit();
+  xtcp::tools::raise_fd_limit();
   CatOptions o;
   if (std::string err = xtcp::tools::parse_cat_args(argc, argv, &o); !err.empty()) return fail(err);
   if (o.help) return std::fputs(xtcp::tools::kCatUsage, stdout) < 0 ? 1 : 0;
