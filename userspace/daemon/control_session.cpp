@@ -137,7 +137,9 @@ Reply* page_reply(std::vector<uint8_t>& out, const std::vector<Entry>& snapshot,
   r->total = static_cast<uint32_t>(snapshot.size());
   r->first = first;
   r->count = static_cast<uint32_t>(count);
-  std::memcpy(out.data() + sizeof(Reply), snapshot.data() + first, count * sizeof(Entry));
+  // An empty snapshot's data() may be null: memcpy must not see it.
+  if (count > 0)
+    std::memcpy(out.data() + sizeof(Reply), snapshot.data() + first, count * sizeof(Entry));
   return reinterpret_cast<Reply*>(out.data());
 }
 
