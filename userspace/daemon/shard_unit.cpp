@@ -52,6 +52,7 @@ xsk::Result<std::unique_ptr<ShardUnit>> ShardUnit::start(const UnitConfig& cfg,
   std::unique_ptr<ShardUnit> u(new ShardUnit(cfg, sock, prog, budget, completions));
   if (!u->memory_.ok() || u->shard_->command_fd() < 0)
     return xsk::make_error(-EMFILE, "cannot create the shard's epoll or eventfd descriptors");
+  u->stats_stale_ = true;
   u->publish_stats(false);
   u->thread_ = std::thread([raw = u.get()] { raw->loop_->run(); });
   return u;
@@ -66,10 +67,16 @@ void ShardUnit::stop() {
 }
 
 // On the shard's thread: copies the counters the control thread may read.
+// Busy: at most every kStatsPeriod. Idle (the pass before a sleep): once,
+// if anything changed since the last copy; a busy-polling idle loop does
+// not copy at all.
 void ShardUnit::publish_stats(bool worked) {
+  stats_stale_ |= worked;
+  if (!stats_stale_) return;
   const tcp::Instant now = steady_now();
   if (worked && now - last_stats_ < kStatsPeriod) return;
   last_stats_ = now;
+  stats_stale_ = false;
   const xsk::FramePool& pool = sock_.pool();
   std::lock_guard lock(stats_mu_);
   stats_.shard = shard_->stats();

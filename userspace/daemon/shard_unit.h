@@ -87,6 +87,7 @@ class ShardUnit {
   std::unique_ptr<stack::ShardLoop> loop_;
   std::thread thread_;
   tcp::Instant last_stats_;
+  bool stats_stale_ = false;  // a pass did work since the last copy
   mutable std::mutex stats_mu_;
   UnitStats stats_;
 };
