@@ -33,7 +33,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lib=$repo/bench/compare_lib
 PY=/usr/bin/python3
 build=${XTCP_BUILD:-$repo/build}
-command_line="bench/compare.sh $*"
+command_line=$(echo "bench/compare.sh $*" | sed 's/ *$//')
+run_date=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
 mode=full runs="" seconds="" out_dir="" do_raw=1
 while (( $# > 0 )); do
   case "$1" in
@@ -320,11 +321,11 @@ write_meta() {
   cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   "$PY" - "$tmp/meta.json" "$(nproc)" "$cpu" "$(uname -r)" "$commit" "$command_line" "$mode" \
       "$runs" "$seconds" "$offload_default_state" "$offload_off_state" "$xtcpd_args_scale" \
-      "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PYEOF'
-import datetime, json, sys
+      "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$run_date" <<'PYEOF'
+import json, sys
 (path, nproc, cpu, kernel, commit, cmd, mode, runs, seconds, off_def, off_off, scale_args,
- load0, load1) = sys.argv[1:15]
-meta = {"benchmark": "compare", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+ load0, load1, date) = sys.argv[1:16]
+meta = {"benchmark": "compare", "date": date,
         "commit": commit, "command": cmd, "mode": mode, "runs": int(runs), "seconds": int(seconds),
         "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel,
                     "loadavg_start": load0, "loadavg_end": load1},

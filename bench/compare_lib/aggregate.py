@@ -3,7 +3,9 @@
 on stdout and bench/RESULTS.md.
 
     aggregate.py --samples S.jsonl --meta META.json --out RESULT.json
-                 [--idle IDLE.jsonl] [--raw RAW.json] [--results-md FILE]
+                 [--idle IDLE.jsonl] [--raw RAW.json] [--results-md FILE] [--plots PREFIX]
+    aggregate.py --from RESULT.json --out RESULT.json [--results-md FILE] [--plots PREFIX]
+                 (recomputes figures, targets and notes of an earlier run)
 
 Every figure is the median of its runs with min and max; the ratio is
 xtcp / kernel (kernel = no XDP program on the dut). The issue's targets are
@@ -161,10 +163,12 @@ def build_targets(figures, raw, idle):
             find(figures, "bulk", "gbps", dir=d, streams=1, offload="default")
         limit = raw_payload_gbps(raw, "rx" if d == "in" else "tx")
         x = median_of(f, "xtcp")
+        note = f"limit {limit:.2f} Gbit/s" if limit else "no raw AF_XDP figure"
+        if x is not None and limit and x > limit:
+            note += "; xtcp above it: the raw figure is a lower bound here (see the notes)"
         t.append(target(f"bulk {DIRECTIONS[d]}, 1 flow: xtcp / raw AF_XDP {'rx' if d == 'in' else 'tx'} "
                         f"limit ({RAW_FRAME} B frames x {PAYLOAD_PER_FRAME} B payload)",
-                        ">= 0.85", x / limit if x is not None and limit else None, lambda r: r >= 0.85,
-                        f"limit {limit:.2f} Gbit/s" if limit else "no raw AF_XDP figure"))
+                        ">= 0.85", x / limit if x is not None and limit else None, lambda r: r >= 0.85, note))
     f = find(figures, "rr", "p50_us")
     t.append(target("RR 64 B p50 latency xtcp/kernel", "<= 0.8", f and f["ratio"], lambda r: r <= 0.8))
     f = find(figures, "rr", "p99_us")
@@ -178,6 +182,12 @@ def build_targets(figures, raw, idle):
         a, b = median_of(hi, "xtcp"), median_of(lo, "xtcp")
         ka, kb = median_of(hi, "kernel"), median_of(lo, "kernel")
         note = f"kernel: {ka / kb:.2f}" if ka is not None and kb else ""
+        if a is None:  # the largest count that did give an xtcp figure
+            got = [f for f in scale if median_of(f, "xtcp") is not None and f is not lo]
+            if got and b:
+                g = max(got, key=lambda f: int(f["params"]["connections"]))
+                note += f"; xtcp {g['params']['connections']} / {lo['params']['connections']}: " \
+                        f"{median_of(g, 'xtcp') / b:.2f}"
         t.append(target(f"xtcp CPU per transaction, {hi['params']['connections']} / "
                         f"{lo['params']['connections']} connections", "<= 1.15",
                         a / b if a is not None and b else None, lambda r: r <= 1.15, note))
@@ -185,6 +195,31 @@ def build_targets(figures, raw, idle):
     t.append(target("idle xtcpd CPU, % of one core", "< 1", pct and pct["median"], lambda v: v < 1.0,
                     f"{len(idle)} x {idle[0]['seconds']:.0f} s" if idle else "not measured"))
     return t
+
+
+def build_warnings(samples, raw, figures):
+    """Figures a reader should not take at face value, in one sentence each."""
+    out = []
+    for st in STACKS:
+        rows = [s for s in samples if s["ok"] and s["stack"] == st and s["workload"] != "crr"
+                and "untimed_s" in s["metrics"]]
+        bad = [s for s in rows if s["metrics"]["untimed_s"] > 0.25 * s["metrics"]["window_s"]]
+        if bad:
+            lost = statistics.median(s["metrics"]["untimed_s"] / s["metrics"]["window_s"] for s in bad)
+            out.append(f"{st}: {len(bad)} of {len(rows)} one-connection RR runs spent a median {lost:.0%} of "
+                       "their window in no timed transaction (a stall cut off at the window's end), so "
+                       "their transactions/s understate what the latency percentiles show")
+    for e in (raw or {}).get("summary", []):
+        if e["case"] == "rx" and e.get("xsk_drops_total"):
+            out.append(f"raw AF_XDP rx {e['size']} B: the peer sent {e['sent_mpps_median']:.3f} Mpps and "
+                       f"{e['xsk_drops_total']} frames were dropped at the AF_XDP socket; the rx figure is "
+                       "what the receiving side kept up with, not the link's limit")
+    for f in figures:
+        if f["workload"] == "bulk" and f["metric"] == "gbps":
+            for st, e in f["stacks"].items():
+                if e.get("failed"):
+                    out.append(f"{f['case']}: {e['failed']} {st} run(s) failed: {'; '.join(e.get('errors', []))}")
+    return out
 
 
 def fmt(v):
@@ -295,6 +330,20 @@ def write_results_md(path, result, header, rows, pngs):
         state = {True: "met", False: "**missed**", None: "no figure"}[t["met"]]
         note = f" ({t['note']})" if t["note"] else ""
         lines.append(f"| {t['target']}{note} | {t['wanted']} | {fmt(t['measured'])} | {state} |")
+    if result.get("warnings"):
+        lines += ["", "## Read with care", ""]
+        lines += [f"* {w}" for w in result["warnings"]]
+    failed = [s for s in result["samples"] if not s["ok"]]
+    if failed:
+        lines += ["", "## Failed runs", ""]
+        seen = set()
+        for s in failed:
+            key = (s["workload"], json.dumps(s["params"]), s["stack"])
+            if key in seen:
+                continue
+            seen.add(key)
+            n = sum(1 for x in failed if (x["workload"], json.dumps(x["params"]), x["stack"]) == key)
+            lines.append(f"* {case_label(s)}, {s['stack']}: {n} run(s): {s['error'][:200]}")
     lines += ["", "## How it is measured", ""]
     lines += [f"* {n}" for n in result["method"]]
     if pngs:
@@ -306,29 +355,41 @@ def write_results_md(path, result, header, rows, pngs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", required=True)
-    ap.add_argument("--meta", required=True)
+    ap.add_argument("--samples")
+    ap.add_argument("--meta")
+    ap.add_argument("--from", dest="from_json",
+                    help="recompute from an earlier result JSON instead of --samples/--meta/--idle/--raw")
     ap.add_argument("--out", required=True)
     ap.add_argument("--idle")
     ap.add_argument("--raw")
     ap.add_argument("--results-md")
     ap.add_argument("--plots", help="PNG path prefix (PREFIX-goodput.png, PREFIX-latency.png)")
     args = ap.parse_args()
-    with open(args.meta) as f:
-        result = json.load(f)
-    with open(args.samples) as f:
-        samples = [json.loads(line) for line in f if line.strip()]
-    idle = []
-    if args.idle and os.path.exists(args.idle):
-        with open(args.idle) as f:
-            idle = [json.loads(line) for line in f if line.strip()]
-    raw = None
-    if args.raw and os.path.exists(args.raw):
-        with open(args.raw) as f:
-            raw = json.load(f)
+    if args.from_json:
+        with open(args.from_json) as f:
+            result = json.load(f)
+        samples, idle, raw = result["samples"], result["idle"], result["raw_afxdp"]
+        for k in ("figures", "targets", "warnings", "plots", "method"):
+            result.pop(k, None)
+    else:
+        if not (args.samples and args.meta):
+            ap.error("--samples and --meta are needed (or --from)")
+        with open(args.meta) as f:
+            result = json.load(f)
+        with open(args.samples) as f:
+            samples = [json.loads(line) for line in f if line.strip()]
+        idle = []
+        if args.idle and os.path.exists(args.idle):
+            with open(args.idle) as f:
+                idle = [json.loads(line) for line in f if line.strip()]
+        raw = None
+        if args.raw and os.path.exists(args.raw):
+            with open(args.raw) as f:
+                raw = json.load(f)
     result["file"] = args.out
     result["figures"] = build_figures(samples)
     result["targets"] = build_targets(result["figures"], raw, idle)
+    result["warnings"] = build_warnings(samples, raw, result["figures"])
     result["idle"] = idle
     result["raw_afxdp"] = raw
     result["samples"] = samples
@@ -354,6 +415,8 @@ def main():
     for t in result["targets"]:
         note = f" [{t['note']}]" if t["note"] else ""
         print(f"  {t['target']}: {target_cell(t)}{note}")
+    for w in result["warnings"]:
+        print("note:", w)
     failed = [s for s in samples if not s["ok"]]
     if failed:
         print(f"\n{len(failed)} run(s) failed; first: {failed[0]['case']} {failed[0]['stack']} "

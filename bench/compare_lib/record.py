@@ -102,10 +102,10 @@ def rr_metrics(tool, args, rows):
          "p50_us": tool["latency_us_p50"], "p99_us": tool["latency_us_p99"],
          "p999_us": tool["latency_us_p999"], "errors": tool.get("errors", 0),
          "setup_s": tool.get("setup_s", 0.0), "window_s": tool["seconds"]}
-    # One connection: the window minus the sum of its latencies is time no
+    # RR, one connection: the window minus the sum of its latencies is time no
     # transaction was timed (a stall cut off at the window's end, or time
     # between transactions); large values make tps disagree with p50.
-    if tool.get("connections") == 1 and tool.get("latency_us_mean") is not None:
+    if args.kind != "crr" and tool.get("connections") == 1 and tool.get("latency_us_mean") is not None:
         m["untimed_s"] = max(0.0, tool["seconds"] - tool["transactions"] * tool["latency_us_mean"] / 1e6)
     if args.kind == "crr":
         m["cps"] = tool.get("connections_per_s", tool["transactions_per_s"])
