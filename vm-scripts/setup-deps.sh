@@ -12,7 +12,7 @@ packages=(
   catch2 iproute2 iputils-ping ethtool procps util-linux coreutils
   socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind shellcheck
   # benchmarks
-  iperf3 sockperf
+  iperf3 sockperf python3-matplotlib
 )
 
 # One dpkg-query for all packages; unknown ones print nothing on stdout.
