@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "client/fd_limit.h"
 #include "daemon/app_stack.h"
 #include "daemon/control_server.h"
 #include "daemon/dataplane.h"
@@ -78,25 +78,6 @@ void serve(ControlServer& server, AppStack& app, int sig_fd) {
   }
 }
 
-// Each connection holds three descriptors here (memfd, two eventfds) and
-// an active open a fourth (its kernel port reservation): lift the limit to
-// the kernel's ceiling (fs.nr_open) when privileged, else to the hard one.
-void raise_fd_limit() {
-  rlimit r;
-  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
-  unsigned long nr_open = 0;
-  if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "r")) {
-    if (std::fscanf(f, "%lu", &nr_open) != 1) nr_open = 0;
-    std::fclose(f);
-  }
-  if (nr_open > r.rlim_max) {
-    const rlimit wanted{nr_open, nr_open};
-    if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
-  }
-  r.rlim_cur = r.rlim_max;
-  (void)setrlimit(RLIMIT_NOFILE, &r);
-}
-
 std::string set_socket_group(const std::string& path, const std::string& name) {
   if (name.empty()) return "";
   const struct group* g = getgrnam(name.c_str());
@@ -112,7 +93,7 @@ int run(const Config& cfg) {
     return fail(why);
   int sig_fd = shutdown_signal_fd();
   if (sig_fd < 0) return fail("cannot set up signal handling: " + std::string(strerror(errno)));
-  raise_fd_limit();
+  client::raise_fd_limit();  // 3 descriptors per connection, 4 per active open
   StatsProxy proxy;
   ControlServer server(proxy);
   if (server.listen(cfg.socket_path) < 0) return fail(server.error());

@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <string>
 
+#include "client/fd_limit.h"
 #include "tools/cat_copy.h"
 #include "tools/cat_options.h"
-#include "tools/fd_limit.h"
 #include "xtcp/xtcp.hpp"
 
 namespace {
@@ -62,7 +62,7 @@ void print_stats(const xtcp::tools::CopyResult& r, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  xtcp::tools::raise_fd_limit();
+  xtcp::client::raise_fd_limit();
   CatOptions o;
   if (std::string err = xtcp::tools::parse_cat_args(argc, argv, &o); !err.empty()) return fail(err);
   if (o.help) return std::fputs(xtcp::tools::kCatUsage, stdout) < 0 ? 1 : 0;

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "tools/fd_limit.h"
+#include "client/fd_limit.h"
 #include "tools/perf_iperf_server.h"
 #include "tools/perf_options.h"
 #include "tools/perf_rr.h"
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   install_signals();
-  xtcp::tools::raise_fd_limit();  // --connections 10000: 2 descriptors each on xtcp
+  xtcp::client::raise_fd_limit();  // --connections 10000: 2 descriptors each on xtcp
   auto stack = open_stack(*opts);
   if (!stack) return 1;
   return opts->role == Role::Server ? run_server(*stack, *opts) : run_client(*stack, *opts);

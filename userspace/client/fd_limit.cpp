@@ -1,10 +1,10 @@
-#include "tools/fd_limit.h"
+#include "client/fd_limit.h"
 
 #include <sys/resource.h>
 
 #include <cstdio>
 
-namespace xtcp::tools {
+namespace xtcp::client {
 
 void raise_fd_limit() {
   rlimit r;
@@ -22,4 +22,4 @@ void raise_fd_limit() {
   (void)setrlimit(RLIMIT_NOFILE, &r);
 }
 
-}  // namespace xtcp::tools
+}  // namespace xtcp::client
