@@ -189,11 +189,12 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
 
 bool AppStack::on_accept(Session& s, const xtcp_ctl_accept& m, Reply* out) {
   auto li = s.listeners.find(m.listener_id);
-  if (li == s.listeners.end()) {
+  auto found = li == s.listeners.end() ? listeners_.end() : listeners_.find(li->second);
+  if (found == listeners_.end()) {
     error(out, m.hdr.seq, XTCP_CTL_ACCEPT, EBADF, "no such listener in this session");
     return true;
   }
-  ListenerRec& l = listeners_.at(li->second);
+  ListenerRec& l = found->second;
   while (!l.pending.empty()) {
     const ConnKey key = l.pending.front();
     auto c = conns_.find(key);
