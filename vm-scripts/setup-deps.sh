@@ -13,6 +13,8 @@ packages=(
   socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind shellcheck
   # benchmarks
   iperf3 sockperf python3-matplotlib
+  # unmodified programs run under xtcp-run (issue 7)
+  nginx-light redis-server redis-tools
 )
 
 # One dpkg-query for all packages; unknown ones print nothing on stdout.
