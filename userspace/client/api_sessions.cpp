@@ -82,17 +82,16 @@ int accept_once(xtcp_ctx* ctx, ListenerHandle& l, sockaddr_storage* peer) {
   return sock;
 }
 
-bool wait_readable(int fd, const Deadline& d) {
-  pollfd p{fd, POLLIN, 0};
-  return poll(&p, 1, d.remaining_ms()) > 0;
-}
-
 // Blocking connect: wait for ESTABLISHED or an error in the events word.
 int wait_connected(xtcp_ctx* ctx, int sock, const Deadline& d) {
   ConnHandle& c = *ctx->conn(sock);
   for (;;) {
     const AppEvents ev = decode_events(c.channel.events());
     if (ev.established || c.established_at_reply) return sock;
+    if (ctx->lost() && !ev.error) {
+      xtcp_close(ctx, sock);
+      return fail_lost("xtcp_connect");
+    }
     if (ev.error || ev.closed) {
       const int err = ev.error_code > 0 ? ev.error_code : ECONNRESET;
       xtcp_close(ctx, sock);
@@ -102,7 +101,8 @@ int wait_connected(xtcp_ctx* ctx, int sock, const Deadline& d) {
       xtcp_close(ctx, sock);
       return fail(ETIMEDOUT, "connect: no answer from the peer before the timeout; the attempt was abandoned");
     }
-    if (c.channel.prepare_sleep(kEvents) && wait_readable(c.notify_fd, d)) drain_eventfd(c.notify_fd);
+    if (c.channel.prepare_sleep(kEvents) && wait_readable(ctx, c.notify_fd, d))
+      drain_eventfd(c.notify_fd);
     c.channel.finish_sleep();
   }
 }
@@ -166,6 +166,7 @@ extern "C" int xtcp_accept(xtcp_ctx* ctx, int listener, sockaddr_storage* peer, 
   for (;;) {
     ListenerHandle* l = ctx->listener(listener);
     if (!l) return bad_handle(listener, "a listener");
+    if (ctx->lost()) return fail_lost("xtcp_accept");
     pollfd p{l->ready_fd, POLLIN, 0};
     if (l->pending_hint > 0 || poll(&p, 1, 0) > 0) {
       const int sock = accept_once(ctx, *l, peer);
@@ -173,7 +174,7 @@ extern "C" int xtcp_accept(xtcp_ctx* ctx, int listener, sockaddr_storage* peer, 
       continue;  // a stale signal: wait again
     }
     if (timeout_ms == 0) return fail(EAGAIN, "xtcp_accept: no pending connection");
-    if (!wait_readable(l->ready_fd, d) && d.expired())
+    if (!wait_readable(ctx, l->ready_fd, d) && d.expired())
       return fail(ETIMEDOUT, "xtcp_accept: no connection arrived before the timeout");
   }
 }
@@ -221,6 +222,10 @@ extern "C" int xtcp_shutdown(xtcp_ctx* ctx, int sock, int how) {
 
 extern "C" int xtcp_close(xtcp_ctx* ctx, int sock) {
   int rc = 0;
+  if (ctx->lost() && (ctx->conn(sock) || ctx->listener(sock))) {
+    ctx->remove(sock);  // nobody to tell: the daemon released it when it died
+    return 0;
+  }
   if (ConnHandle* c = ctx->conn(sock)) {
     c->channel.request_close();
     kick_if_needed(*c);

@@ -1,6 +1,7 @@
 // Handle table, deadlines, error reporting: the glue every API call uses.
 #include "client/context.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ Handle::~Handle() {
     close_fd(conn->notify_fd);
   }
   if (listener) close_fd(listener->ready_fd);
+  close_fd(wait_fd);
 }
 
 Deadline::Deadline(int timeout_ms) {
@@ -66,9 +68,21 @@ void kick_if_needed(ConnHandle& c) {
   [[maybe_unused]] ssize_t n = write(c.kick_fd, &one, sizeof(one));
 }
 
-void drain_eventfd(int fd) {
+int fail_lost(const char* call) {
+  return fail(ECONNRESET, std::string(call) +
+                              ": xtcpd closed the session (it exited or was killed), so this "
+                              "connection is lost; open a new context once xtcpd runs again");
+}
+
+bool drain_eventfd(int fd) {
   uint64_t v;
-  [[maybe_unused]] ssize_t n = read(fd, &v, sizeof(v));
+  return read(fd, &v, sizeof(v)) == static_cast<ssize_t>(sizeof(v));
+}
+
+bool wait_readable(xtcp_ctx* ctx, int fd, const Deadline& d) {
+  pollfd p[2] = {{fd, POLLIN, 0}, ctx->link.hangup_pollfd()};
+  if (poll(p, 2, d.remaining_ms()) <= 0) return false;
+  return !ctx->link.note_hangup(p[1]) && (p[0].revents & POLLIN);
 }
 
 const char* last_error() { return t_last_error.c_str(); }
@@ -87,16 +101,19 @@ int xtcp_ctx::add(std::unique_ptr<xtcp::client::Handle> h) {
   return static_cast<int>(handles.size() - 1);
 }
 
+xtcp::client::Handle* xtcp_ctx::handle(int sock) {
+  if (sock < 0 || static_cast<size_t>(sock) >= handles.size()) return nullptr;
+  return handles[sock].get();
+}
+
 xtcp::client::ConnHandle* xtcp_ctx::conn(int sock) {
-  if (sock < 0 || static_cast<size_t>(sock) >= handles.size() || !handles[sock]) return nullptr;
-  auto& c = handles[sock]->conn;
-  return c ? &*c : nullptr;
+  xtcp::client::Handle* h = handle(sock);
+  return h && h->conn ? &*h->conn : nullptr;
 }
 
 xtcp::client::ListenerHandle* xtcp_ctx::listener(int sock) {
-  if (sock < 0 || static_cast<size_t>(sock) >= handles.size() || !handles[sock]) return nullptr;
-  auto& l = handles[sock]->listener;
-  return l ? &*l : nullptr;
+  xtcp::client::Handle* h = handle(sock);
+  return h && h->listener ? &*h->listener : nullptr;
 }
 
 void xtcp_ctx::remove(int sock) {

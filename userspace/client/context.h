@@ -36,6 +36,10 @@ struct ListenerHandle {
 struct Handle {
   std::optional<ConnHandle> conn;
   std::optional<ListenerHandle> listener;
+  // xtcp_fd's descriptor: an epoll set of the notify (or ready) eventfd and
+  // the session's hang-up set, so an app sleeping in its own epoll also
+  // wakes when xtcpd dies. Made on the first xtcp_fd call.
+  int wait_fd = -1;
   ~Handle();
 };
 
@@ -59,8 +63,13 @@ struct xtcp_ctx {
   xtcp::client::ControlLink link;
   std::vector<std::unique_ptr<xtcp::client::Handle>> handles;
 
+  // xtcpd closed the session (exited or was killed): every socket of the
+  // context has lost its daemon and fails with ECONNRESET.
+  bool lost() { return link.hung_up(); }
+
   // Lowest free handle number, or -1 when kMaxHandles are in use.
   int add(std::unique_ptr<xtcp::client::Handle> h);
+  xtcp::client::Handle* handle(int sock);
   xtcp::client::ConnHandle* conn(int sock);
   xtcp::client::ListenerHandle* listener(int sock);
   void remove(int sock);
@@ -74,10 +83,16 @@ int fail(int err, const std::string& detail);
 int fail_link(const ControlLink& link, int rc);
 // Bad handle: EBADF with a sentence naming it.
 int bad_handle(int sock, const char* what);
+// A socket whose daemon is gone: ECONNRESET with a sentence for `call`.
+int fail_lost(const char* call);
 
 // A kick for the daemon if it asked for one (waker suppression).
 void kick_if_needed(ConnHandle& c);
-// Empties an eventfd (non-blocking) so the next poll sleeps again.
-void drain_eventfd(int fd);
+// Empties an eventfd (non-blocking) so the next poll sleeps again; false
+// when it held nothing (the wake-up came from somewhere else).
+bool drain_eventfd(int fd);
+// poll() on `fd` (POLLIN) and the session's hang-up until one fires or `d`
+// passes; records a hang-up in the link. False: deadline passed or hang-up.
+bool wait_readable(xtcp_ctx* ctx, int fd, const Deadline& d);
 
 }  // namespace xtcp::client

@@ -1,6 +1,7 @@
 #include "client/control_link.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -23,7 +24,39 @@ std::string errtext(int err) { return strerrordesc_np(err) ? strerrordesc_np(err
 }  // namespace
 
 ControlLink::~ControlLink() {
+  if (hangup_epfd_ >= 0) close(hangup_epfd_);
   if (fd_ >= 0) close(fd_);
+}
+
+bool ControlLink::note_hangup(const pollfd& p) {
+  // A SOCK_SEQPACKET peer that closed (or died) leaves RDHUP and HUP set.
+  if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) hung_up_ = true;
+  return hung_up_;
+}
+
+bool ControlLink::check_hangup() {
+  if (hung_up_ || fd_ < 0) return hung_up_;
+  pollfd p = hangup_pollfd();
+  if (poll(&p, 1, 0) > 0) note_hangup(p);
+  return hung_up_;
+}
+
+int ControlLink::hangup_epoll() {
+  if (hangup_epfd_ >= 0) return hangup_epfd_;
+  if (fd_ < 0) return -ENOTCONN;
+  const int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return -errno;
+  // EPOLLHUP is always reported; RDHUP covers a half-close. Replies (EPOLLIN)
+  // are filtered out, so this set wakes nobody while the daemon lives.
+  epoll_event ev{};
+  ev.events = EPOLLRDHUP;
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, fd_, &ev) != 0) {
+    const int err = errno;
+    close(ep);
+    return -err;
+  }
+  hangup_epfd_ = ep;
+  return ep;
 }
 
 int ControlLink::fail(int code, std::string sentence) {
@@ -52,13 +85,18 @@ int ControlLink::connect(const char* path) {
 
 int ControlLink::request(void* msg, size_t len, void* reply, size_t reply_len,
                          std::span<int> fds) {
+  if (hung_up_)
+    return fail(ENOTCONN, "xtcpd at " + path_ + " closed the session (it exited or was killed); open a new context once it runs again");
   if (fd_ < 0 || broken_)
     return fail(ENOTCONN, "the session with xtcpd is closed or was broken by a malformed reply; open a new context");
   auto* h = static_cast<xtcp_ctl_header*>(msg);
   h->seq = ++seq_;
-  if (send(fd_, msg, len, MSG_NOSIGNAL) < 0)
-    return fail(errno == EPIPE ? ECONNRESET : errno,
-                "cannot send to xtcpd at " + path_ + ": " + errtext(errno) + "; is xtcpd still running?");
+  if (send(fd_, msg, len, MSG_NOSIGNAL) < 0) {
+    const int err = errno;
+    if (err == EPIPE || err == ECONNRESET) hung_up_ = true;
+    return fail(err == EPIPE ? ECONNRESET : err,
+                "cannot send to xtcpd at " + path_ + ": " + errtext(err) + "; is xtcpd still running?");
+  }
   return receive(h->seq, static_cast<uint16_t>(h->type | XTCP_CTL_REPLY_BIT), reply, reply_len, fds);
 }
 
@@ -77,6 +115,7 @@ int ControlLink::receive(uint32_t seq, uint16_t want_type, void* reply, size_t r
   const ssize_t n = recv_fds(fd_, buf, got, &nfds);
   if (n == 0) {
     broken_ = true;
+    hung_up_ = true;
     return fail(ECONNRESET, "xtcpd at " + path_ + " closed the session");
   }
   if (n < 0) {

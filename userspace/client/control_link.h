@@ -4,6 +4,8 @@
 // untrusted like any peer's. Returns 0 or -errno; detail() says why.
 #pragma once
 
+#include <poll.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,6 +34,21 @@ class ControlLink {
   const std::string& detail() const { return detail_; }
   const std::string& path() const { return path_; }
 
+  // ---- liveness: xtcpd exiting or crashing closes the session ----
+  // A dead daemon never signals a connection's notify eventfd, so every
+  // wait of the library also watches the control socket for its hang-up.
+  bool hung_up() const { return hung_up_; }
+  // Looks at the socket without blocking; true once the session is gone.
+  bool check_hangup();
+  // For a poll() set: reports only a hang-up (never the daemon's data).
+  pollfd hangup_pollfd() const { return {fd_, POLLRDHUP, 0}; }
+  // After poll() returned: records a hang-up seen in `p` (hangup_pollfd's slot).
+  bool note_hangup(const pollfd& p);
+  // An epoll fd that turns readable only when the session hangs up, for
+  // nesting inside the per-socket wait fds of xtcp_fd (made on first use;
+  // -errno when it cannot be made).
+  int hangup_epoll();
+
  private:
   int fail(int code, std::string sentence);
   int receive(uint32_t seq, uint16_t want_type, void* reply, size_t reply_len,
@@ -39,6 +56,8 @@ class ControlLink {
 
   int fd_ = -1;
   bool broken_ = false;  // a malformed reply desynchronised the session
+  bool hung_up_ = false;  // xtcpd closed the session (exited or crashed)
+  int hangup_epfd_ = -1;
   uint32_t seq_ = 0;
   std::string path_;
   std::string detail_;
