@@ -242,21 +242,44 @@ measure() {  # KIND STACK RUN "k=v ..." "PIDS" LIMIT_S CMD...
   sleep 0.3  # let FINs, TIME-WAIT and the daemon's queues settle between runs
 }
 
-# Peer offloads: "default" as the veth came up, "off" without TSO/GSO/GRO.
+# Offloads: "default" as the veths came up, "off" without TSO/GSO/GRO on
+# BOTH ends (issue 5's "equal settings": xtcp cannot segment through
+# AF_XDP, so with the dut's TSO/GSO on the kernel sends 64 KB super-frames
+# over the veth while xtcp sends 1500 B frames).
 offload_now=default
 set_offload() {  # default|off
   [[ "$1" == "$offload_now" ]] && return 0
-  local want=(tso off gso off gro off)
-  [[ "$1" == default ]] && want=(tso "$def_tso" gso "$def_gso" gro "$def_gro")
-  ip netns exec "$PEER" ethtool -K "$PIF" "${want[@]}" >/dev/null 2>&1 ||
-    log "ethtool -K $PIF ${want[*]} failed; offloads now: $(offload_state)"
+  local ns dev def want
+  for ns in "$PEER" "$DUT"; do
+    dev=$PIF def=$peer_def
+    [[ "$ns" == "$DUT" ]] && dev=$DIF def=$dut_def
+    want=(tso off gso off gro off)
+    # shellcheck disable=SC2206  # def: "tso X gso Y gro Z" words
+    [[ "$1" == default ]] && want=($def)
+    ip netns exec "$ns" ethtool -K "$dev" "${want[@]}" >/dev/null 2>&1 ||
+      log "ethtool -K $dev ${want[*]} failed; offloads now: $(offload_state)"
+  done
   offload_now=$1
 }
 
-offload_state() {  # the peer's offload flags as ethtool -k shows them
-  ip netns exec "$PEER" ethtool -k "$PIF" | awk -F': ' '
-    /^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|scatter-gather):/ {
-      printf "%s%s=%s", sep, $1, $2; sep = ", " }'
+offload_flags() {  # NS DEV: "tso X gso Y gro Z" as ethtool -k shows them
+  ip netns exec "$1" ethtool -k "$2" | awk -F': ' '
+    /^tcp-segmentation-offload:/ { t = $2 } /^generic-segmentation-offload:/ { g = $2 }
+    /^generic-receive-offload:/ { r = $2 } END { print "tso", t, "gso", g, "gro", r }' |
+    sed 's/ \[[a-z ]*\]//g'
+}
+
+offload_state() {  # both ends' offload flags as ethtool -k shows them
+  local side ns dev
+  for side in peer dut; do
+    ns=$PEER dev=$PIF
+    [[ $side == dut ]] && ns=$DUT dev=$DIF
+    printf '%s: ' "$side"
+    ip netns exec "$ns" ethtool -k "$dev" | awk -F': ' '
+      /^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|scatter-gather):/ {
+        printf "%s%s=%s", sep, $1, $2; sep = ", " }'
+    if [[ $side == peer ]]; then printf '; '; fi
+  done
 }
 
 bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN
@@ -329,7 +352,7 @@ meta = {"benchmark": "compare", "date": date,
         "commit": commit, "command": cmd, "mode": mode, "runs": int(runs), "seconds": int(seconds),
         "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel,
                     "loadavg_start": load0, "loadavg_end": load1},
-        "peer_offloads": {"default": off_def, "off": off_off},
+        "offloads": {"default": off_def, "off": off_off},
         "xtcpd_scale_args": scale_args}
 json.dump(meta, open(path, "w"))
 PYEOF
@@ -347,14 +370,13 @@ DUT4=10.95.0.2
 # reuse of TIME-WAIT ports (RFC 7323 timestamps make it safe).
 ip netns exec "$PEER" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 ip netns exec "$DUT" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
-read -r def_tso def_gso def_gro < <(ip netns exec "$PEER" ethtool -k "$PIF" | awk -F': ' '
-  /^tcp-segmentation-offload:/ { t = $2 } /^generic-segmentation-offload:/ { g = $2 }
-  /^generic-receive-offload:/ { r = $2 } END { print t, g, r }' | sed 's/ \[[a-z ]*\]//g')
+peer_def=$(offload_flags "$PEER" "$PIF")
+dut_def=$(offload_flags "$DUT" "$DIF")
 offload_default_state=$(offload_state)
 set_offload off
 offload_off_state=$(offload_state)
 set_offload default
-log "peer offloads default: $offload_default_state"
+log "offloads default: $offload_default_state"
 xtcpd_args_scale="--conn-buffer 16384 --max-app-conns 20000"
 hz=$(getconf CLK_TCK)
 export hz

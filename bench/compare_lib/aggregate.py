@@ -46,8 +46,10 @@ DIRECTIONS = {"in": "peer->dut", "out": "dut->peer"}
 METHOD = [
     "Topology: two network namespaces joined by one veth pair (1 queue, MTU 1500, "
     "tests/lib/netns_pair.sh prefix xtbc); the peer always runs kernel TCP; its tx "
-    "checksum offload is off (DESIGN.md), which also keeps TSO off whatever `offloads "
-    "default` says. `offloads off` is `ethtool -K PEER tso off gso off gro off`.",
+    "checksum offload is off (DESIGN.md), which also keeps its TSO off whatever `offloads "
+    "default` says. `offloads off` is `ethtool -K IF tso off gso off gro off` on both ends "
+    "(equal settings: with the dut's TSO/GSO on, kernel TCP sends 64 KB super-frames over "
+    "the veth, which AF_XDP cannot).",
     "Stacks alternate run by run: each run measures every case on kernel TCP (no XDP "
     "program), then starts xtcpd and measures kernel+XDP (bulk only) and xtcp.",
     "Bulk: the real iperf3 client in the peer (`-R` for dut->peer, `-P 4` for 4 streams) "
