@@ -316,7 +316,8 @@ TEST_CASE("a full inbox drops the forwarded frame and counts it; the retransmiss
 // Regression: run_once used to drain the command eventfd in commands(),
 // after ingress() had emptied the inbox, so a deliver_foreign() landing
 // in between lost its wake-up and the loop slept with the frame queued.
-// The drain now comes first in run_once.
+// The drain now happens in Shard::prepare_sleep, right before the sleep,
+// followed by a look at the queues.
 TEST_CASE("a frame delivered while the owner goes to sleep still wakes it",
           "[shard][forward][thread]") {
   TwoShards s;
@@ -333,7 +334,7 @@ TEST_CASE("a frame delivered while the owner goes to sleep still wakes it",
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   uint64_t sent = 0, lost_at = 0;
   for (int round = 0; round < 20000 && std::chrono::steady_clock::now() < deadline; ++round) {
-    for (int spin = 0; spin < round % 256; ++spin) asm volatile("" ::: "memory");
+    for (int spin = 0; spin < (round * 7) % 8192; ++spin) asm volatile("" ::: "memory");
     if (!sh.deliver_foreign(frame.data(), static_cast<uint32_t>(frame.size()))) break;  // full
     ++sent;
     const auto wait_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);

@@ -3,6 +3,8 @@
 // sleeps; stop() ends run() promptly in every policy.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -82,4 +84,43 @@ TEST_CASE("the loop sleeps when idle and wakes for posted commands", "[shard][lo
       CHECK(later.passes == idle.passes);
     }
   }
+}
+
+// The loop clears the command eventfd only right before it sleeps
+// (Shard::prepare_sleep), never in run_once: a command queued before or
+// after the clear must keep the loop awake (the lost-wake-up race of
+// test_shard_forward, made deterministic on one thread).
+TEST_CASE("prepare_sleep refuses to sleep on a queued command and re-arms the eventfd",
+          "[shard][loop]") {
+  MemoryPacketIo io;
+  StaticNeighbours neigh;
+  NoSteering steering;
+  HeapConnectionMemory mem(1 << 16, 1 << 16);
+  CountingEvents events;
+  ShardConfig cfg;
+  cfg.max_connections = 16;
+  Shard shard(cfg, ShardDeps{io, neigh, steering, mem, events, steady_now});
+  REQUIRE(shard.command_fd() >= 0);
+  auto readable = [&] {
+    pollfd p{shard.command_fd(), POLLIN, 0};
+    return poll(&p, 1, 0) == 1;
+  };
+  const Command kick{.kind = CommandKind::kKick};
+
+  CHECK(shard.prepare_sleep());  // nothing queued
+  CHECK_FALSE(readable());
+
+  REQUIRE(shard.post(kick));  // queued before the clear: seen after it
+  CHECK(readable());
+  CHECK_FALSE(shard.prepare_sleep());
+  CHECK_FALSE(readable());  // cleared, and the queue still holds the command
+  shard.run_once(steady_now());
+  CHECK(shard.prepare_sleep());
+
+  REQUIRE(shard.post(kick));  // queued after the clear: the eventfd wakes the sleep
+  CHECK(readable());
+  shard.run_once(steady_now());
+  CHECK(readable());  // run_once leaves the eventfd alone
+  CHECK(shard.prepare_sleep());
+  CHECK_FALSE(readable());
 }

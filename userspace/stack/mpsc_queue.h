@@ -67,6 +67,9 @@ class MpscQueue {
     return true;
   }
 
+  // The owning shard's thread only: try_pop would return an element now.
+  bool ready() const { return cells_[head_ & mask_].seq.load(std::memory_order_acquire) == head_ + 1; }
+
   size_t capacity() const { return capacity_; }
 
  private:

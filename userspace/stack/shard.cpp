@@ -75,16 +75,19 @@ bool Shard::deliver_foreign(const uint8_t* data, uint32_t len) {
 
 bool Shard::run_once(tcp::Instant now) {
   last_now_ = now;
-  // Cleared before the queues behind it (commands, the foreign-frame
-  // inbox) are read: a push after this point signals again, so the loop
-  // never sleeps on an item it has not seen.
-  (void)command_fd_.drain();
+  // The command eventfd is not read here (a syscall per pass while
+  // busy-polling): prepare_sleep clears it before the loop sleeps.
   bool work = ingress(now);
   work |= commands(now);
   work |= timers(now);
   work |= egress(now);
   work |= reap();
   return work;
+}
+
+bool Shard::prepare_sleep() {
+  (void)command_fd_.drain();
+  return !commands_.ready() && !inbox_.ready();
 }
 
 tcp::Instant Shard::next_deadline() const {

@@ -82,6 +82,10 @@ class Shard {
   // ---- the shard's thread ----
   // One pass; true if it did any work (frames, commands, timers, egress).
   bool run_once(tcp::Instant now);
+  // Called right before the loop sleeps: clears the command eventfd, then
+  // false if a command or foreign frame is already queued (do not sleep).
+  // A push after the clear signals the eventfd again, so the sleep ends.
+  bool prepare_sleep();
   // When run_once has work next: the last `now` when dirty entries wait,
   // else the earliest timer; Instant::never() when idle.
   tcp::Instant next_deadline() const;

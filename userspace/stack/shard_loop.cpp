@@ -74,6 +74,7 @@ void ShardLoop::sleep_until(tcp::Instant now, tcp::Instant deadline) {
     ts.tv_nsec = (us % 1000000) * 1000;
     timeout = &ts;
   }
+  if (!shard_.prepare_sleep()) return;
   shard_.io().before_sleep();
   sleeps_.fetch_add(1, std::memory_order_relaxed);
   (void)ppoll(fds, n, timeout, nullptr);
