@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "xtcp/steer_abi.h"
 
@@ -36,7 +37,15 @@ constexpr const char kUsage[] =
     "  --socket-group NAME  group owning the control socket (mode 0660)\n"
     "  --time-wait SECONDS  TIME-WAIT length, 1..240 (default 60, as Linux;\n"
     "                       RFC 9293 3.6.1 asks for 2 MSL)\n"
+    "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
+    "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
+    "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
+    "                       rx-corrupt, rx-delay, tx-drop, tx-dup, tx-corrupt;\n"
+    "                       reorder-depth=K frames, delay-ms=N, seed=N)\n"
     "  --help               print this text and exit\n";
+
+// parse_options' last kRun --fault value (see fault_options()).
+stack::FaultConfig g_fault;
 
 bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
   uint32_t v = 0;
@@ -49,7 +58,8 @@ bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
 constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
-    "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait"};
+    "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
+    "--fault"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -64,7 +74,8 @@ std::string bad_value(std::string_view opt, std::string_view want, std::string_v
 }
 
 // Applies one "--name value" pair; returns an error sentence or "".
-std::string apply(Config& c, std::string_view name, std::string_view value) {
+std::string apply(Config& c, stack::FaultConfig& fault, std::string_view name,
+                  std::string_view value) {
   uint32_t v = 0;
   if (name == "--iface") {
     if (value.empty() || value.size() >= XTCP_CTL_IFNAME_LEN)
@@ -109,6 +120,9 @@ std::string apply(Config& c, std::string_view name, std::string_view value) {
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;
+  } else if (name == "--fault") {
+    if (std::string err = parse_fault_spec(value, &fault); !err.empty())
+      return "--fault " + std::string(value) + ": " + err + "; see xtcpd --help";
   } else if (name == "--ring-size") {
     if (!parse_u32(value, 64, Config::kMaxRingSize, &c.ring_size) || !is_power_of_two(c.ring_size))
       return bad_value(name, "a power of two from 64 to 65536", value);
@@ -124,6 +138,60 @@ std::string check_sizes(const Config& c) {
   return "";
 }
 
+// --fault (issue 6): fault injection for tests, see stack/fault_packet_io.h.
+constexpr uint32_t kMaxReorderDepth = 32;
+
+bool parse_fraction(std::string_view v, uint32_t* ppm) {
+  double d = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (ec != std::errc() || end != v.data() + v.size() || !(d >= 0.0 && d <= 1.0)) return false;
+  *ppm = static_cast<uint32_t>(std::lround(d * 1e6));
+  return true;
+}
+
+bool parse_u64(std::string_view s, uint64_t* out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+}
+
+uint32_t* fraction_field(stack::FaultConfig& c, std::string_view key) {
+  if (key == "rx-drop") return &c.rx_drop_ppm;
+  if (key == "rx-dup") return &c.rx_dup_ppm;
+  if (key == "rx-reorder") return &c.rx_reorder_ppm;
+  if (key == "rx-corrupt") return &c.rx_corrupt_ppm;
+  if (key == "rx-delay") return &c.rx_delay_ppm;
+  if (key == "tx-drop") return &c.tx_drop_ppm;
+  if (key == "tx-dup") return &c.tx_dup_ppm;
+  if (key == "tx-corrupt") return &c.tx_corrupt_ppm;
+  return nullptr;
+}
+
+// One "key=value" item; "" or the reason it is wrong.
+std::string apply_fault_item(stack::FaultConfig& c, std::string_view item) {
+  const size_t eq = item.find('=');
+  if (eq == std::string_view::npos) return "'" + std::string(item) + "' is not key=value";
+  const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+  const std::string what = "'" + std::string(item) + "'";
+  if (uint32_t* f = fraction_field(c, key)) {
+    if (!parse_fraction(value, f)) return what + " needs a fraction from 0 to 1";
+  } else if (key == "reorder-depth") {
+    if (!parse_u32(value, 1, kMaxReorderDepth, &c.reorder_depth))
+      return what + " needs a number of frames from 1 to 32";
+  } else if (key == "delay-ms") {
+    uint32_t ms = 0;
+    if (!parse_u32(value, 1, 1000, &ms)) return what + " needs milliseconds from 1 to 1000";
+    c.delay = tcp::Duration::millis(ms);
+  } else if (key == "seed") {
+    if (!parse_u64(value, &c.seed))
+      return what + " needs a number";
+  } else {
+    return "unknown fault '" + std::string(key) +
+           "' (rx-drop, rx-dup, rx-reorder, rx-corrupt, rx-delay, tx-drop, tx-dup, tx-corrupt, "
+           "reorder-depth, delay-ms, seed)";
+  }
+  return "";
+}
+
 ParsedOptions fail(std::string why) {
   ParsedOptions r;
   r.action = ParsedOptions::Action::kError;
@@ -132,6 +200,22 @@ ParsedOptions fail(std::string why) {
 }
 
 }  // namespace
+
+std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out) {
+  stack::FaultConfig c;
+  while (!spec.empty()) {
+    const size_t comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    if (std::string err = apply_fault_item(c, item); !err.empty()) return err;
+    if (comma == std::string_view::npos) break;
+    spec.remove_prefix(comma + 1);
+  }
+  if (!c.any()) return "names no fault with a non-zero fraction";
+  *out = c;
+  return "";
+}
+
+const stack::FaultConfig& fault_options() { return g_fault; }
 
 const char* usage_text() { return kUsage; }
 
@@ -157,7 +241,7 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
     } else {
       return fail(std::string(a) + " needs a value; see xtcpd --help");
     }
-    if (std::string err = apply(c, name, value); !err.empty()) return fail(err);
+    if (std::string err = apply(c, r.fault, name, value); !err.empty()) return fail(err);
   }
   if (c.iface.empty()) return fail("--iface IF is required (the interface to attach to); see xtcpd --help");
   if (std::string err = check_sizes(c); !err.empty()) return fail(err);
@@ -165,6 +249,7 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
   std::sort(c.steer_ports.begin(), c.steer_ports.end());
   c.steer_ports.erase(std::unique(c.steer_ports.begin(), c.steer_ports.end()), c.steer_ports.end());
   r.action = ParsedOptions::Action::kRun;
+  g_fault = r.fault;
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "stack/fault_packet_io.h"
 
 namespace xtcp::daemon {
 
@@ -15,12 +16,25 @@ struct ParsedOptions {
   Action action = Action::kError;
   Config config;
   std::string error;  // kError: one sentence, without the "xtcpd: " prefix
+  // --fault (issue 6, tests only): off unless fault.any().
+  stack::FaultConfig fault;
 };
 
 // args excludes argv[0]. Accepts "--opt value" and "--opt=value".
 // default_socket is used when --socket is absent (default_socket_path()).
 ParsedOptions parse_options(const std::vector<std::string_view>& args,
                             const std::string& default_socket);
+
+// Parses the value of --fault, "rx-drop=0.01,rx-reorder=0.01,seed=7":
+// fractions from 0 to 1 for rx-drop, rx-dup, rx-reorder, rx-corrupt,
+// rx-delay, tx-drop, tx-dup, tx-corrupt; reorder-depth=K (1..32),
+// delay-ms=N (1..1000), seed=N. Returns "" or why the value is wrong.
+std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out);
+
+// The fault settings of the last parse_options that said kRun. Config
+// (config.h) has no member for them, so ShardUnit reads them here; the
+// default (nothing on) when xtcpd was started without --fault.
+const stack::FaultConfig& fault_options();
 
 // The text printed by --help.
 const char* usage_text();

@@ -1,5 +1,6 @@
 #include "daemon/shard_unit.h"
 
+#include <cstdio>
 #include <ctime>
 
 namespace xtcp::daemon {
@@ -7,6 +8,31 @@ namespace xtcp::daemon {
 namespace {
 // How stale `xtcpctl stats` may be while a shard is busy.
 constexpr tcp::Duration kStatsPeriod = tcp::Duration::millis(20);
+
+// Each queue draws from its own sequence: seed + queue index.
+std::unique_ptr<stack::FaultPacketIo> make_fault_io(stack::PacketIo& io, const UnitConfig& cfg) {
+  if (!cfg.fault.any()) return nullptr;
+  stack::FaultConfig fc = cfg.fault;
+  fc.seed += cfg.index;
+  std::fprintf(stderr, "xtcpd: queue%u: fault injection on (--fault), seed %llu\n", cfg.index,
+               static_cast<unsigned long long>(fc.seed));
+  return std::make_unique<stack::FaultPacketIo>(io, fc, steady_now);
+}
+
+void print_fault_stats(uint32_t queue, const stack::FaultStats& f) {
+  std::fprintf(stderr,
+               "xtcpd: queue%u faults: rx_dropped=%llu rx_duplicated=%llu rx_reordered=%llu "
+               "rx_corrupted=%llu rx_delayed=%llu tx_dropped=%llu tx_duplicated=%llu "
+               "tx_corrupted=%llu\n",
+               queue, static_cast<unsigned long long>(f.rx_dropped),
+               static_cast<unsigned long long>(f.rx_duplicated),
+               static_cast<unsigned long long>(f.rx_reordered),
+               static_cast<unsigned long long>(f.rx_corrupted),
+               static_cast<unsigned long long>(f.rx_delayed),
+               static_cast<unsigned long long>(f.tx_dropped),
+               static_cast<unsigned long long>(f.tx_duplicated),
+               static_cast<unsigned long long>(f.tx_corrupted));
+}
 }  // namespace
 
 tcp::Instant steady_now() {
@@ -20,6 +46,7 @@ ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProg
     : index_(cfg.index),
       sock_(sock),
       io_(sock, cfg.shard.tx_batch),
+      fault_io_(make_fault_io(io_, cfg)),
       neighbours_(cfg.ifindex, cfg.shard.neighbour_retry),
       steering_(prog, cfg.index),
       memory_(cfg.index, cfg.rx_ring, cfg.tx_ring, budget),
@@ -32,9 +59,10 @@ ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProg
       return s != nullptr && s->deliver_foreign(data, len);
     };
   }
+  stack::PacketIo& io = fault_io_ ? static_cast<stack::PacketIo&>(*fault_io_) : io_;
   shard_ = std::make_unique<stack::Shard>(
       cfg.shard,
-      stack::ShardDeps{io_, neighbours_, steering_, memory_, bridge_, steady_now, forward});
+      stack::ShardDeps{io, neighbours_, steering_, memory_, bridge_, steady_now, forward});
   bridge_.attach(*shard_);
   stack::LoopConfig lc = cfg.loop;
   lc.extra_fd = memory_.epoll_fd();
@@ -64,6 +92,9 @@ void ShardUnit::stop() {
   if (!thread_.joinable()) return;
   loop_->stop();
   thread_.join();
+  // The fault counters are not in `xtcpctl stats` (dataplane.cpp exports
+  // UnitStats); tests read this line from xtcpd's stderr.
+  if (fault_io_) print_fault_stats(index_, fault_io_->stats());
 }
 
 // On the shard's thread: copies the counters the control thread may read.
@@ -92,6 +123,8 @@ void ShardUnit::publish_stats(bool worked) {
   stats_.frames_held = pool.in_app();
   stats_.frames_tx = pool.in_tx();
   stats_.frames_bad = pool.bad_transitions();
+  stats_.fault_on = fault_io_ != nullptr;
+  if (fault_io_) stats_.fault = fault_io_->stats();
 }
 
 UnitStats ShardUnit::stats_copy() const {

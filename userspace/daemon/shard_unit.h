@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "daemon/channel_memory.h"
+#include "daemon/options.h"
 #include "daemon/shard_bridge.h"
+#include "stack/fault_packet_io.h"
 #include "stack/kernel_neighbours.h"
 #include "stack/shard.h"
 #include "stack/shard_loop.h"
@@ -40,6 +42,8 @@ struct UnitStats {
   uint64_t frames_held = 0;  // taken out of the rings by the daemon
   uint64_t frames_tx = 0;
   uint64_t frames_bad = 0;   // impossible frame transitions (a bug)
+  bool fault_on = false;     // --fault: the shard runs over a FaultPacketIo
+  stack::FaultStats fault;
 };
 
 // Every queue's shard, for cross-queue forwarding; filled as units start.
@@ -53,6 +57,9 @@ struct UnitConfig {
   uint32_t tx_ring = 0;
   int ifindex = 0;
   ShardPeers* peers = nullptr;
+  // --fault (issue 6). Config has no member for it yet: the default is what
+  // the command line said (daemon/options.h fault_options()).
+  stack::FaultConfig fault = fault_options();
 };
 
 class ShardUnit {
@@ -79,6 +86,8 @@ class ShardUnit {
   uint32_t index_;
   xsk::XskSocket& sock_;
   stack::XskPacketIo io_;
+  // Only with --fault: wraps io_; the shard then talks to it instead.
+  std::unique_ptr<stack::FaultPacketIo> fault_io_;
   stack::KernelNeighbours neighbours_;
   stack::XskSteering steering_;
   ChannelMemory memory_;

@@ -1,0 +1,176 @@
+#!/bin/sh
+# Issue 6, integrity matrix: bulk transfers between kernel TCP in the peer
+# and xtcp-cat in the dut under injected faults, sha256 compared at both
+# ends, goodput printed per cell. Faults come from the tc BPF injector on
+# the peer's veth (fault_lib.sh: egress faults frames toward the dut,
+# ingress frames from it) and from xtcpd's own --fault injector (drop,
+# duplicate, reorder, corrupt, delay on receive and transmit). After every
+# cell xtcpd must be alive and hold no connection or frame (strict leak
+# check); injected faults must show in the counters.
+#
+# Usage: matrix.sh BUILD_DIR [CELL...]
+# A CELL is  NAME/DIR/MB/TC/XTCPD  with
+#   DIR    in (peer -> dut) or out (dut -> peer)
+#   TC     DROP_PPM:BURST:EVERY:DUP_PPM for the data direction's hook
+#          (peer egress for in, peer ingress for out), or - for none
+#   XTCPD  an xtcpd --fault SPEC, or - for none
+# Without cells it runs the short CI subset below. Environment:
+#   FAULTS_JSON=FILE   append one JSON object per cell to FILE
+#   FAULTS_CELL_TIMEOUT=S   seconds a transfer may take (default 40)
+#   FAULTS_NET=N       subnet number (default 60; bench/faults.sh uses 61)
+# e2e_lib.sh finds its helpers beside $0: run this file again with $0 in
+# tests/e2e (sh -c NAME sets $0; nothing is written there).
+if [ -z "${FAULTS_DIR:-}" ]; then
+  FAULTS_DIR=$(cd "$(dirname "$0")" && pwd)
+  export FAULTS_DIR
+  exec sh -c '. "$FAULTS_DIR/matrix.sh"' "$FAULTS_DIR/../e2e/faults_matrix" "$@"
+fi
+. "$FAULTS_DIR/../e2e/e2e_lib.sh"
+. "$FAULTS_DIR/fault_lib.sh"
+e2e_init "${1:-}"
+[ $# -gt 0 ] && shift
+
+CI_CELLS="
+tc-drop1-in/in/8/10000:1:0:0/-
+tc-drop1-out/out/8/10000:1:0:0/-
+tc-burst5-in/in/4/50000:3:0:0/-
+tc-every50-dup1-out/out/4/0:1:50:10000/-
+tc-drop5-out/out/4/50000:1:0:0/-
+xtcpd-rx-reorder-dup-corrupt-in/in/4/-/rx-reorder=0.02,rx-dup=0.01,rx-corrupt=0.005,seed=11
+xtcpd-tx-drop-dup-corrupt-out/out/4/-/tx-drop=0.01,tx-dup=0.01,tx-corrupt=0.005,seed=12
+xtcpd-rx-drop-delay-ack-loss-in/in/4/-/rx-drop=0.01,rx-delay=0.01,tx-drop=0.02,seed=13
+"
+CELLS=${*:-$CI_CELLS}
+CELL_TIMEOUT=${FAULTS_CELL_TIMEOUT:-40}
+[ -f "$B/bpf/fault_inject.bpf.o" ] || e2e_fail "$B/bpf/fault_inject.bpf.o is missing: build target xtcp_fault_bpf"
+[ -x "$B/xtcp-cat" ] || e2e_fail "$B/xtcp-cat is missing: build it first"
+
+e2e_up xtfi 1 "${FAULTS_NET:-60}"
+# One tc "frame" is one skb, and tc egress sees TCP's GSO skbs before they
+# are split: one segment per skb makes a drop fraction a segment loss rate.
+ip -n "$PEER" link set dev "$PIF" gso_max_segs 1
+fault_attach "$PEER" "$PIF" egress "$B/bpf/fault_inject.bpf.o"
+fault_attach "$PEER" "$PIF" ingress "$B/bpf/fault_inject.bpf.o"
+DAEMON_SPEC=none
+PORT=5100
+CELLS_OK=0
+CELLS_RUN=0
+
+# Stops xtcpd (SIGTERM, bounded) and checks its fault counters, printed on
+# stderr at exit, against what its --fault asked for.
+stop_daemon() {
+  [ -n "${E2E_DAEMON_PID:-}" ] || return 0
+  kill -TERM "$E2E_DAEMON_PID" 2>/dev/null || true
+  e2e_wait_pid "$E2E_DAEMON_PID" 10 || e2e_fail "xtcpd did not exit within 10 s of SIGTERM"
+  E2E_DAEMON_PID=""
+  [ "$DAEMON_SPEC" = - ] || [ "$DAEMON_SPEC" = none ] || check_daemon_faults
+}
+
+# Every fault named with a non-zero fraction happened at least once; every
+# corrupted received frame was dropped by the checksum (rx_malformed).
+check_daemon_faults() {
+  _line=$(grep 'queue0 faults:' "$T/xtcpd.log") || e2e_fail "xtcpd printed no fault counters"
+  e2e_log "xtcpd ($DAEMON_SPEC): ${_line#*faults: }"
+  for _item in $(echo "$DAEMON_SPEC" | tr ',' ' '); do
+    _k=${_item%%=*}; _v=${_item#*=}
+    case "$_k" in seed|reorder-depth|delay-ms) continue ;; esac
+    [ "$_v" = 0 ] && continue
+    _name=$(echo "$_k" | sed 's/-drop/_dropped/; s/-dup/_duplicated/; s/-reorder/_reordered/;
+      s/-corrupt/_corrupted/; s/-delay/_delayed/')
+    _n=$(echo "$_line" | tr ' ' '\n' | sed -n "s/^$_name=//p")
+    [ "${_n:-0}" -gt 0 ] || e2e_fail "--fault $_k=$_v injected nothing ($_line)"
+  done
+  _corrupted=$(echo "$_line" | tr ' ' '\n' | sed -n 's/^rx_corrupted=//p')
+  # A duplicate of a corrupted frame is corrupted too: at least, not equal.
+  [ "${LAST_MALFORMED:-0}" -ge "${_corrupted:-0}" ] ||
+    e2e_fail "rx_corrupted=$_corrupted but queue0.rx_malformed=$LAST_MALFORMED: a corrupted frame passed the checksum"
+}
+
+start_daemon() {  # SPEC or -
+  [ "$1" = "$DAEMON_SPEC" ] && return 0
+  stop_daemon
+  DAEMON_SPEC=$1
+  if [ "$1" = - ]; then e2e_daemon; else e2e_daemon --fault "$1"; fi
+}
+
+# peer -> dut: kernel socat sends, xtcp-cat -l receives.
+transfer_in() {  # PORT
+  e2e_cat -l "$DUT4" "$1" < /dev/null > "$T/out" 2> "$T/cat.log" &
+  _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
+  e2e_wait_listen "$1" 1 "$_cat"
+  T0=$(e2e_now)
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$DUT4:$1"
+  e2e_expect_ok "peer socat -> $DUT4:$1" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "xtcp-cat -l $1" "$_cat" 20
+  T1=$(e2e_now)
+}
+
+# dut -> peer: xtcp-cat -l sends, kernel socat receives.
+transfer_out() {  # PORT
+  e2e_cat -l "$DUT4" "$1" < "$T/in" > "$T/cat.out" 2> "$T/cat.log" &
+  _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
+  e2e_wait_listen "$1" 1 "$_cat"
+  T0=$(e2e_now)
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$DUT4:$1" "CREATE:$T/out"
+  e2e_expect_ok "peer socat <- $DUT4:$1" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "xtcp-cat -l $1" "$_cat" 20
+  T1=$(e2e_now)
+  [ -s "$T/cat.out" ] && e2e_fail "xtcp-cat got $(stat -c %s "$T/cat.out") bytes the peer never sent"
+  return 0
+}
+
+run_cell() {  # NAME DIR MB TC XTCPD
+  CELLS_RUN=$((CELLS_RUN + 1))
+  start_daemon "$5"
+  case "$2" in in) _hook=egress ;; out) _hook=ingress ;; *) e2e_fail "cell $1: direction '$2'" ;; esac
+  fault_set egress 0 0 0 0
+  fault_set ingress 0 0 0 0
+  _tc="-"
+  if [ "$4" != - ]; then
+    _tc=$4
+    # shellcheck disable=SC2086  # DROP:BURST:EVERY:DUP as four words
+    fault_set "$_hook" $(echo "$4" | tr ':' ' ')
+  fi
+  _before=$(fault_stats "$_hook")
+  e2e_random_file "$T/in" "$3"
+  rm -f "$T/out"
+  PORT=$((PORT + 1))
+  "transfer_$2" "$PORT"
+  fault_set "$_hook" 0 0 0 0
+  e2e_same "cell $1" "$T/in" "$T/out"
+  e2e_daemon_alive
+  _after=$(fault_stats "$_hook")
+  if [ "$4" != - ]; then
+    _d0=$(echo "$_before" | tr ' ' '\n' | awk -F= '$1 ~ /^drop_|^dup$/ { s += $2 } END { print s + 0 }')
+    _d1=$(echo "$_after" | tr ' ' '\n' | awk -F= '$1 ~ /^drop_|^dup$/ { s += $2 } END { print s + 0 }')
+    [ "$_d1" -gt "$_d0" ] || e2e_fail "cell $1: the tc injector ($4 on peer $_hook) faulted nothing"
+  fi
+  e2e_check_no_leak 1 15
+  LAST_MALFORMED=$(e2e_stat queue0.rx_malformed)
+  _rate=$(e2e_rate "$1" "$(stat -c %s "$T/out")" "$T0" "$T1")
+  e2e_log "cell $1 dir=$2 mb=$3 tc[$_hook]=$_tc xtcpd=$5: OK, $_rate; tc after: $_after"
+  CELLS_OK=$((CELLS_OK + 1))
+  if [ -n "${FAULTS_JSON:-}" ]; then
+    awk -v n="$1" -v d="$2" -v mb="$3" -v tc="$_tc" -v x="$5" -v b="$(stat -c %s "$T/out")" \
+      -v s="$T0" -v e="$T1" -v st="$_after" 'BEGIN {
+        t = e - s; if (t <= 0) t = 1e-6
+        printf "{\"cell\":\"%s\",\"dir\":\"%s\",\"mb\":%d,\"tc\":\"%s\",\"xtcpd_fault\":\"%s\",", n, d, mb, tc, x
+        printf "\"bytes\":%d,\"seconds\":%.3f,\"goodput_mbit\":%.1f,\"sha256_equal\":true,\"tc_stats\":\"%s\"}\n", b, t, b * 8 / t / 1e6, st
+      }' >> "$FAULTS_JSON"
+  fi
+}
+
+for cell in $CELLS; do
+  # shellcheck disable=SC2046  # NAME/DIR/MB/TC/XTCPD as five words
+  set -- $(echo "$cell" | tr '/' ' ')
+  [ $# = 5 ] || e2e_fail "bad cell '$cell' (NAME/DIR/MB/TC/XTCPD)"
+  run_cell "$@"
+done
+stop_daemon
+e2e_log "$CELLS_OK of $CELLS_RUN cells: bytes intact at both ends"
+fault_detach "$PEER" "$PIF"
+# e2e_pass checks the daemon: start a plain one for it to find alive.
+DAEMON_SPEC=none
+start_daemon -
+e2e_check_no_leak 1 5
+e2e_pass
