@@ -10,7 +10,7 @@
 #
 # Usage: matrix.sh BUILD_DIR [CELL...]
 # A CELL is  NAME/DIR/MB/TC/XTCPD  with
-#   DIR    in (peer -> dut) or out (dut -> peer)
+#   DIR    in (peer -> dut) or out (dut -> peer) over IPv4; in6, out6 over IPv6
 #   TC     DROP_PPM:BURST:EVERY:DUP_PPM for the data direction's hook
 #          (peer egress for in, peer ingress for out), or - for none
 #   XTCPD  an xtcpd --fault SPEC, or - for none
@@ -18,6 +18,8 @@
 #   FAULTS_JSON=FILE   append one JSON object per cell to FILE
 #   FAULTS_CELL_TIMEOUT=S   seconds a transfer may take (default 40)
 #   FAULTS_NET=N       subnet number (default 60; bench/faults.sh uses 61)
+#   FAULTS_SAMPLE=1    print `xtcpctl conns --json` samples (every 0.2 s)
+#                      of each transfer (diagnosing slow cells)
 # e2e_lib.sh finds its helpers beside $0: run this file again with $0 in
 # tests/e2e (sh -c NAME sets $0; nothing is written there).
 if [ -z "${FAULTS_DIR:-}" ]; then
@@ -33,9 +35,10 @@ e2e_init "${1:-}"
 CI_CELLS="
 tc-drop1-in/in/8/10000:1:0:0/-
 tc-drop1-out/out/8/10000:1:0:0/-
-tc-burst5-in/in/4/50000:3:0:0/-
+tc-burst3-in/in/4/20000:3:0:0/-
 tc-every50-dup1-out/out/4/0:1:50:10000/-
 tc-drop5-out/out/4/50000:1:0:0/-
+tc-drop1-dup1-in6/in6/4/10000:1:0:10000/-
 xtcpd-rx-reorder-dup-corrupt-in/in/4/-/rx-reorder=0.02,rx-dup=0.01,rx-corrupt=0.005,seed=11
 xtcpd-tx-drop-dup-corrupt-out/out/4/-/tx-drop=0.01,tx-dup=0.01,tx-corrupt=0.005,seed=12
 xtcpd-rx-drop-delay-ack-loss-in/in/4/-/rx-drop=0.01,rx-delay=0.01,tx-drop=0.02,seed=13
@@ -94,35 +97,56 @@ start_daemon() {  # SPEC or -
 }
 
 # peer -> dut: kernel socat sends, xtcp-cat -l receives.
-transfer_in() {  # PORT
-  e2e_cat -l "$DUT4" "$1" < /dev/null > "$T/out" 2> "$T/cat.log" &
+transfer_in() {  # ADDR PORT
+  e2e_cat -l "$1" "$2" < /dev/null > "$T/out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
-  e2e_wait_listen "$1" 1 "$_cat"
+  e2e_wait_listen "$2" 1 "$_cat"
   T0=$(e2e_now)
-  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$DUT4:$1"
-  e2e_expect_ok "peer socat -> $DUT4:$1" "$LAST_PID" "$CELL_TIMEOUT"
-  e2e_expect_ok "xtcp-cat -l $1" "$_cat" 20
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$(e2e_bracket "$1"):$2"
+  e2e_expect_ok "peer socat -> $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "xtcp-cat -l $2" "$_cat" 20
   T1=$(e2e_now)
 }
 
 # dut -> peer: xtcp-cat -l sends, kernel socat receives.
-transfer_out() {  # PORT
-  e2e_cat -l "$DUT4" "$1" < "$T/in" > "$T/cat.out" 2> "$T/cat.log" &
+transfer_out() {  # ADDR PORT
+  e2e_cat -l "$1" "$2" < "$T/in" > "$T/cat.out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
-  e2e_wait_listen "$1" 1 "$_cat"
+  e2e_wait_listen "$2" 1 "$_cat"
   T0=$(e2e_now)
-  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$DUT4:$1" "CREATE:$T/out"
-  e2e_expect_ok "peer socat <- $DUT4:$1" "$LAST_PID" "$CELL_TIMEOUT"
-  e2e_expect_ok "xtcp-cat -l $1" "$_cat" 20
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$(e2e_bracket "$1"):$2" "CREATE:$T/out"
+  e2e_expect_ok "peer socat <- $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "xtcp-cat -l $2" "$_cat" 20
   T1=$(e2e_now)
   [ -s "$T/cat.out" ] && e2e_fail "xtcp-cat got $(stat -c %s "$T/cat.out") bytes the peer never sent"
   return 0
 }
 
+# Background: one timestamped `xtcpctl conns --json` line every 0.2 s.
+sample_conns() {
+  _i=0
+  while [ $_i -lt $((CELL_TIMEOUT * 5)) ]; do
+    echo "$(e2e_now) $(e2e_ctl conns --json 2>/dev/null | tr -d '\n')" >> "$T/conns.samples"
+    sleep 0.2; _i=$((_i + 1))
+  done
+}
+
+# The change of one fault_stats counter (or of the sum of drop_*).
+tc_delta() {  # BEFORE AFTER NAME
+  for _s in "$1" "$2"; do
+    echo "$_s" | tr ' ' '\n' | awk -F= -v n="$3" \
+      '(n == "drop" && $1 ~ /^drop_/) || $1 == n { s += $2 } END { print s + 0 }'
+  done | { read -r _a; read -r _b; echo $((_b - _a)); }
+}
+
 run_cell() {  # NAME DIR MB TC XTCPD
   CELLS_RUN=$((CELLS_RUN + 1))
   start_daemon "$5"
-  case "$2" in in) _hook=egress ;; out) _hook=ingress ;; *) e2e_fail "cell $1: direction '$2'" ;; esac
+  case "$2" in
+    in) _hook=egress _addr=$DUT4 ;; in6) _hook=egress _addr=$DUT6 ;;
+    out) _hook=ingress _addr=$DUT4 ;; out6) _hook=ingress _addr=$DUT6 ;;
+    *) e2e_fail "cell $1: direction '$2' (in, out, in6 or out6)" ;;
+  esac
   fault_set egress 0 0 0 0
   fault_set ingress 0 0 0 0
   _tc="-"
@@ -135,27 +159,38 @@ run_cell() {  # NAME DIR MB TC XTCPD
   e2e_random_file "$T/in" "$3"
   rm -f "$T/out"
   PORT=$((PORT + 1))
-  "transfer_$2" "$PORT"
+  if [ "${FAULTS_SAMPLE:-}" = 1 ]; then
+    rm -f "$T/conns.samples"
+    sample_conns & _sampler=$!; E2E_PIDS="$E2E_PIDS $_sampler"
+  fi
+  "transfer_${2%6}" "$_addr" "$PORT"
+  if [ "${FAULTS_SAMPLE:-}" = 1 ]; then
+    kill "$_sampler" 2>/dev/null || true
+    e2e_log "cell $1: conns samples:"; cat "$T/conns.samples" 2>/dev/null || true
+  fi
   fault_set "$_hook" 0 0 0 0
   e2e_same "cell $1" "$T/in" "$T/out"
   e2e_daemon_alive
   _after=$(fault_stats "$_hook")
-  if [ "$4" != - ]; then
-    _d0=$(echo "$_before" | tr ' ' '\n' | awk -F= '$1 ~ /^drop_|^dup$/ { s += $2 } END { print s + 0 }')
-    _d1=$(echo "$_after" | tr ' ' '\n' | awk -F= '$1 ~ /^drop_|^dup$/ { s += $2 } END { print s + 0 }')
-    [ "$_d1" -gt "$_d0" ] || e2e_fail "cell $1: the tc injector ($4 on peer $_hook) faulted nothing"
+  _tcp=$(tc_delta "$_before" "$_after" tcp)
+  _drop=$(tc_delta "$_before" "$_after" drop)
+  _dup=$(tc_delta "$_before" "$_after" dup)
+  _tcstats="tc peer $_hook: $_drop dropped, $_dup duplicated of $_tcp TCP frames"
+  if [ "$4" != - ] && [ $((_drop + _dup)) = 0 ]; then
+    e2e_fail "cell $1: the tc injector ($4 on peer $_hook) faulted nothing"
   fi
   e2e_check_no_leak 1 15
   LAST_MALFORMED=$(e2e_stat queue0.rx_malformed)
   _rate=$(e2e_rate "$1" "$(stat -c %s "$T/out")" "$T0" "$T1")
-  e2e_log "cell $1 dir=$2 mb=$3 tc[$_hook]=$_tc xtcpd=$5: OK, $_rate; tc after: $_after"
+  e2e_log "cell $1 dir=$2 mb=$3 tc[$_hook]=$_tc xtcpd=$5: OK, $_rate; $_tcstats"
   CELLS_OK=$((CELLS_OK + 1))
   if [ -n "${FAULTS_JSON:-}" ]; then
     awk -v n="$1" -v d="$2" -v mb="$3" -v tc="$_tc" -v x="$5" -v b="$(stat -c %s "$T/out")" \
-      -v s="$T0" -v e="$T1" -v st="$_after" 'BEGIN {
+      -v s="$T0" -v e="$T1" -v tcp="$_tcp" -v dr="$_drop" -v du="$_dup" 'BEGIN {
         t = e - s; if (t <= 0) t = 1e-6
         printf "{\"cell\":\"%s\",\"dir\":\"%s\",\"mb\":%d,\"tc\":\"%s\",\"xtcpd_fault\":\"%s\",", n, d, mb, tc, x
-        printf "\"bytes\":%d,\"seconds\":%.3f,\"goodput_mbit\":%.1f,\"sha256_equal\":true,\"tc_stats\":\"%s\"}\n", b, t, b * 8 / t / 1e6, st
+        printf "\"bytes\":%d,\"seconds\":%.3f,\"goodput_mbit\":%.1f,\"sha256_equal\":true,", b, t, b * 8 / t / 1e6
+        printf "\"tc_tcp_frames\":%d,\"tc_dropped\":%d,\"tc_duplicated\":%d}\n", tcp, dr, du
       }' >> "$FAULTS_JSON"
   fi
 }
