@@ -108,6 +108,10 @@ enum xtcp_chan_state {
 /* app_flags (app-written requests; the app kicks afterwards if asked to). */
 #define XTCP_CHAN_APP_SHUTDOWN_WR (1u << 0) /* FIN after the last tx byte */
 #define XTCP_CHAN_APP_CLOSE (1u << 1)       /* app closed its end */
+/* TCP_NODELAY (Nagle off, RFC 9293 3.7.4) while set. A flag rather than a
+ * control request: setting it on every new connection costs no round trip
+ * to the daemon, and it applies before the bytes written after it. */
+#define XTCP_CHAN_APP_NODELAY (1u << 2)
 
 /* One index on a cache line of its own: no false sharing between writers. */
 struct xtcp_chan_index {

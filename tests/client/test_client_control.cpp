@@ -180,15 +180,28 @@ TEST_CASE("options: set and read back, errors for bad values, INFO read-only", "
   REQUIRE(ctx != nullptr);
   const int s = connect_one(ctx);
   REQUIRE(s >= 0);
+  // NODELAY rides the channel's app flags (no control round trip).
+  const auto conn = fake.conn(0);
+  REQUIRE(conn);
+  CHECK((conn->app_flags() & XTCP_CHAN_APP_NODELAY) == 0);
   int one = 1;
   CHECK(xtcp_setopt(ctx, s, XTCP_NODELAY, &one, sizeof one) == 0);
+  CHECK((conn->app_flags() & XTCP_CHAN_APP_NODELAY) != 0);
   int v = 0;
   size_t len = sizeof v;
   CHECK(xtcp_getopt(ctx, s, XTCP_NODELAY, &v, &len) == 0);
   CHECK(v == 1);
+  CHECK(len == sizeof v);
   int two = 2;
   CHECK(xtcp_setopt(ctx, s, XTCP_NODELAY, &two, sizeof two) == -1);
   CHECK(errno == EINVAL);
+  CHECK((conn->app_flags() & XTCP_CHAN_APP_NODELAY) != 0);  // unchanged by the refusal
+  int zero = 0;
+  CHECK(xtcp_setopt(ctx, s, XTCP_NODELAY, &zero, sizeof zero) == 0);
+  CHECK((conn->app_flags() & XTCP_CHAN_APP_NODELAY) == 0);
+  len = sizeof v;
+  CHECK(xtcp_getopt(ctx, s, XTCP_NODELAY, &v, &len) == 0);
+  CHECK(v == 0);
 
   xtcp_keepalive ka{1, 30, 5, 4};
   CHECK(xtcp_setopt(ctx, s, XTCP_KEEPALIVE, &ka, sizeof ka) == 0);

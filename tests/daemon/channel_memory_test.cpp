@@ -3,6 +3,7 @@
 // all; tokens name a slab entry and its generation, so a stale one (a kick
 // reported after release) never reaches a reused entry.
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -163,4 +164,45 @@ TEST_CASE("a kick on a channel's eventfd reports its token on the epoll set, unt
   CHECK(kicked(cm.epoll_fd()).empty());  // no longer watched
   REQUIRE((*cm.get(a->token))->kick.signal() == 0);
   CHECK(kicked(cm.epoll_fd()) == std::vector<uint64_t>{a->token});
+}
+
+// Spares made in idle passes: a connection takes one instead of creating
+// its channel on the SYN path; each is handed out once, and a released
+// channel (which an app may still have mapped) never becomes a spare.
+TEST_CASE("spare channels are fresh, used once, bounded and take no budget", "[channel_memory]") {
+  MemoryBudget budget(1u << 20);
+  ChannelMemory cm(0, kRx, kTx, budget);
+  size_t made = 0;
+  while (cm.top_up_spares()) ++made;
+  CHECK(made == ChannelMemory::kSpares);
+  CHECK_FALSE(cm.top_up_spares());  // full: no more descriptors taken
+  CHECK(budget.used.load() == 0);
+  CHECK(cm.live() == 0);
+
+  std::vector<int> memfds;
+  std::vector<uint64_t> tokens;
+  for (size_t i = 0; i < ChannelMemory::kSpares + 2; ++i) {  // past the spares: created inline
+    auto l = cm.acquire(tuple(static_cast<uint16_t>(41000 + i)));
+    REQUIRE(l);
+    tokens.push_back(l->token);
+    const auto& conn = *cm.get(l->token);
+    memfds.push_back(conn->ch.fd());
+    // Every channel is distinct memory and starts empty.
+    CHECK(conn->ch.total_size() == kPerChannel);
+    for (size_t j = 0; j + 1 < memfds.size(); ++j) CHECK(memfds[j] != memfds.back());
+  }
+  CHECK(budget.used.load() == (ChannelMemory::kSpares + 2) * kPerChannel);
+
+  // Released channels are closed, not kept: the next spare is a new memfd
+  // (the kernel may reuse the descriptor number, so compare the inode).
+  struct stat before{};
+  const auto held = *cm.get(tokens[0]);  // as the control thread would hold it
+  REQUIRE(fstat(held->ch.fd(), &before) == 0);
+  cm.release(tokens[0]);
+  REQUIRE(cm.top_up_spares());
+  auto next = cm.acquire(tuple(42000));
+  REQUIRE(next);
+  struct stat after{};
+  REQUIRE(fstat((*cm.get(next->token))->ch.fd(), &after) == 0);
+  CHECK(after.st_ino != before.st_ino);
 }

@@ -66,6 +66,15 @@ extern "C" int xtcp_setopt(xtcp_ctx* ctx, int sock, int option, const void* val,
   m.option = static_cast<uint32_t>(option);
   if (!val || !encode(option, val, len, &m) || xtcp_ctl_check_fields(&m, sizeof(m)) < 0)
     return fail(EINVAL, "xtcp_setopt: value or length out of range for option " + std::to_string(option));
+  if (option == XTCP_NODELAY) {
+    // Through the channel's flags: applied at the daemon's next look at the
+    // rings, before any byte written after this call.
+    int on;
+    std::memcpy(&on, val, sizeof(on));
+    c->channel.set_nodelay(on != 0);
+    kick_if_needed(*c);
+    return 0;
+  }
   xtcp_ctl_ack r;
   if (int rc = ctx->link.request(&m, sizeof(m), &r, sizeof(r), {}); rc < 0)
     return fail_link(ctx->link, rc);
@@ -81,6 +90,12 @@ extern "C" int xtcp_getopt(xtcp_ctx* ctx, int sock, int option, void* val, size_
   const size_t need = int_option(option) ? sizeof(int) : wire;
   if (!val || !len || *len < need)
     return fail(EINVAL, "xtcp_getopt: buffer smaller than option " + std::to_string(option) + "'s value");
+  if (option == XTCP_NODELAY) {  // the channel flag xtcp_setopt set
+    const int v = c->channel.nodelay() ? 1 : 0;
+    std::memcpy(val, &v, sizeof(v));
+    *len = sizeof(v);
+    return 0;
+  }
   xtcp_ctl_option m{};
   xtcp_ctl_header_init(&m.hdr, XTCP_CTL_GET_OPTION, sizeof(m), 0);
   m.conn_id = c->id;

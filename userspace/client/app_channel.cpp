@@ -189,6 +189,11 @@ void AppChannel::request_shutdown_write() {
   store(hdr_->app_flags, flags_, std::memory_order_release);
 }
 
+void AppChannel::set_nodelay(bool on) {
+  flags_ = on ? (flags_ | XTCP_CHAN_APP_NODELAY) : (flags_ & ~uint32_t{XTCP_CHAN_APP_NODELAY});
+  store(hdr_->app_flags, flags_, std::memory_order_release);
+}
+
 void AppChannel::request_close() {
   flags_ |= XTCP_CHAN_APP_CLOSE;
   store(hdr_->app_flags, flags_, std::memory_order_release);

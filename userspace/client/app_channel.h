@@ -102,6 +102,9 @@ class AppChannel {
   uint64_t events();  // acquire load; remembered for kEvents
   void request_shutdown_write();
   void request_close();
+  // XTCP_CHAN_APP_NODELAY (xtcp_setopt XTCP_NODELAY without a round trip).
+  void set_nodelay(bool on);
+  bool nodelay() const { return (flags_ & XTCP_CHAN_APP_NODELAY) != 0; }
 
   // ---- wakers ----
   // After publishing (write/commit/read/consume/request_*): true when the

@@ -54,12 +54,15 @@ std::optional<stack::MemoryLease> ChannelMemory::acquire(const tcp::FourTuple& t
                    shard_, why.c_str(), static_cast<unsigned long>(refused_));
     return std::nullopt;
   };
-  ChannelError err;
-  auto ch = DaemonChannel::create(rx_size_, tx_size_, &err);
-  if (!ch) return fail(err.message);
-  stack::EventFd kick, notify;
-  if (int rc = stack::EventFd::create(kick); rc < 0) return fail(std::strerror(-rc));
-  if (int rc = stack::EventFd::create(notify); rc < 0) return fail(std::strerror(-rc));
+  std::optional<Spare> fresh;
+  if (!spares_.empty()) {
+    fresh.emplace(std::move(spares_.back()));
+    spares_.pop_back();
+  } else {
+    std::string why;
+    fresh = make_spare(&why);
+    if (!fresh) return fail(why);
+  }
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -73,15 +76,47 @@ std::optional<stack::MemoryLease> ChannelMemory::acquire(const tcp::FourTuple& t
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = token;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, kick.fd(), &ev) < 0) {
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fresh->kick.fd(), &ev) < 0) {
     const int saved = errno;
     free_.push_back(index);
     return fail(std::string("epoll_ctl: ") + std::strerror(saved));
   }
-  e.conn = std::make_shared<DaemonConn>(std::move(*ch), std::move(kick), std::move(notify), tuple,
-                                        shard_);
+  e.conn = std::make_shared<DaemonConn>(std::move(fresh->ch), std::move(fresh->kick),
+                                        std::move(fresh->notify), tuple, shard_);
   ++live_;
   return stack::MemoryLease{{e.conn->ch.rx_ring(), e.conn->ch.tx_ring()}, token};
+}
+
+std::optional<ChannelMemory::Spare> ChannelMemory::make_spare(std::string* why) const {
+  ChannelError err;
+  auto ch = DaemonChannel::create(rx_size_, tx_size_, &err);
+  if (!ch) {
+    *why = err.message;
+    return std::nullopt;
+  }
+  stack::EventFd kick, notify;
+  int rc = stack::EventFd::create(kick);
+  if (rc == 0) rc = stack::EventFd::create(notify);
+  if (rc < 0) {
+    *why = std::strerror(-rc);
+    return std::nullopt;
+  }
+  return Spare{std::move(*ch), std::move(kick), std::move(notify)};
+}
+
+// Spares take descriptors but no budget: their ring pages are not touched
+// until a connection uses them. A failure (descriptor limit) is silent
+// here; acquire reports it when a connection actually needs the channel.
+bool ChannelMemory::top_up_spares() {
+  if (spares_.size() >= kSpares || spares_failed_) return false;
+  std::string why;
+  std::optional<Spare> s = make_spare(&why);
+  if (!s) {
+    spares_failed_ = true;  // no retry every pass; a release clears it
+    return false;
+  }
+  spares_.push_back(std::move(*s));
+  return true;
 }
 
 void ChannelMemory::release(uint64_t token) {
@@ -94,6 +129,7 @@ void ChannelMemory::release(uint64_t token) {
   ++e.generation;
   free_.push_back(index);
   --live_;
+  spares_failed_ = false;
   budget_.give(bytes_per_channel());
 }
 

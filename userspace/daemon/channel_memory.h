@@ -4,6 +4,11 @@
 // shard's thread; its epoll set holds every connection's kick eventfd, so
 // the shard loop sleeps on all of them at once (epoll_fd()).
 //
+// Creating a channel costs a memfd_create, ftruncate, seals, mmap and two
+// eventfds: a few fresh ones are made ahead in idle passes (top_up_spares)
+// so a SYN or a connect takes one without those syscalls. Spares are never
+// reused: a channel an app has mapped is never handed to another.
+//
 // A daemon-wide byte budget (MemoryBudget, shared by every shard) bounds
 // what all channels together may take; a refusal is counted and the
 // connection is refused (the shard resets it).
@@ -12,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "daemon/daemon_conn.h"
@@ -44,11 +51,24 @@ class ChannelMemory final : public stack::ConnectionMemory {
   // The connection behind a token (epoll data, Shard::lease_of), or nullptr.
   const std::shared_ptr<DaemonConn>* get(uint64_t token) const;
 
+  // Creates one spare channel if fewer than kSpares wait; true if it did.
+  // The shard calls it in passes without other work.
+  bool top_up_spares();
+  static constexpr size_t kSpares = 8;
+
   uint64_t live() const { return live_; }
   uint64_t refused() const { return refused_; }
   uint64_t bytes_per_channel() const;
 
  private:
+  struct Spare {
+    DaemonChannel ch;
+    stack::EventFd kick;
+    stack::EventFd notify;
+  };
+  // A fresh channel and its eventfds, or an error sentence.
+  std::optional<Spare> make_spare(std::string* why) const;
+
   struct Entry {
     std::shared_ptr<DaemonConn> conn;
     uint32_t generation = 0;
@@ -60,6 +80,8 @@ class ChannelMemory final : public stack::ConnectionMemory {
   int epoll_fd_ = -1;
   std::vector<Entry> slab_;
   std::vector<uint32_t> free_;
+  std::vector<Spare> spares_;
+  bool spares_failed_ = false;
   uint64_t live_ = 0;
   uint64_t refused_ = 0;
 };

@@ -67,6 +67,7 @@ struct DaemonConn {
   bool armed = false;           // daemon_wants_kick is set
   bool shutdown_applied = false;
   bool close_applied = false;
+  bool nodelay_flag = false;  // XTCP_CHAN_APP_NODELAY as last applied
   bool ever_established = false;
   bool violation_reported = false;
   uint64_t events_published = ~uint64_t{0};

@@ -51,6 +51,9 @@ bool ShardBridge::before_pass() {
     shard_->kick(d.conn);
     work = true;
   }
+  // A quiet pass prepares the next connection's channel (not counted as
+  // work: it must not keep an idle adaptive loop awake).
+  if (!work) (void)memory_.top_up_spares();
   return work;
 }
 
@@ -106,6 +109,11 @@ void ShardBridge::on_sync(stack::ConnId conn, tcp::Connection& c) {
     c.abort();
     publish(*d, c);
     return;
+  }
+  // Before the new bytes: they are sent with the Nagle setting asked for.
+  if (const bool nd = (in.app_flags & XTCP_CHAN_APP_NODELAY) != 0; nd != d->nodelay_flag) {
+    d->nodelay_flag = nd;
+    c.set_no_delay(nd);
   }
   if (in.tx_new > 0) (void)c.commit(static_cast<size_t>(in.tx_new));
   if (in.rx_freed > 0) c.consume(static_cast<size_t>(in.rx_freed));
