@@ -1,0 +1,62 @@
+# shellcheck shell=sh
+# Sourced by the tests of issue 7 (tests/preload/*.sh): unmodified Debian
+# programs under xtcp-run in the dut against kernel peers, on top of
+# tests/e2e/e2e_lib.sh (namespaces xtld<pid>-*, NET 75..79).
+#   pl_init BUILD_DIR NET    e2e_init + checks + namespaces + xtcpd
+#   pl_run CMD...            CMD under xtcp-run in the dut (foreground)
+#   pl_bg NAME CMD...        the same in the background (e2e_bg)
+#   pl_expect_xtcp NAME      NAME.log has xtcp-run's "on xtcp via" line
+#   pl_bytes_moved           xtcpd's rx+tx byte counters
+PL_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../e2e/e2e_lib.sh
+. "$PL_DIR/../e2e/e2e_lib.sh"
+
+pl_need() {  # PROGRAM...
+  for _p in "$@"; do
+    command -v "$_p" >/dev/null 2>&1 || { echo "SKIP: $_p is not installed"; exit 77; }
+  done
+}
+
+pl_init() {  # BUILD_DIR NET
+  e2e_init "$1"
+  [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+  for _f in xtcp-run libxtcp-preload.so; do
+    [ -e "$B/$_f" ] || e2e_fail "$B/$_f is missing: build it first"
+  done
+  e2e_up xtld 1 "$2"
+  e2e_daemon
+}
+
+pl_run() { ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- "$@"; }
+
+pl_bg() {  # NAME CMD...
+  _n=$1; shift
+  e2e_bg "$_n" ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- "$@"
+}
+
+pl_expect_xtcp() {  # NAME
+  grep -q "^xtcp-run: .* on xtcp via $SOCK" "$T/$1.log" ||
+    e2e_fail "$1 did not start on xtcp: $(head -n 3 "$T/$1.log")"
+}
+
+# Payload bytes xtcpd moved since it started (every test that claims a
+# program ran "over xtcp" checks this grew).
+pl_bytes_moved() {
+  e2e_ctl stats | awk '$1 ~ /^queue[0-9]+\.(rx|tx)_bytes$/ { s += $2 } END { print s + 0 }'
+}
+
+# What the shim holds must be gone once the programs exited: no app
+# connection, listener or session left in xtcpd. (The full e2e leak check
+# also demands that closing connections finished; see docs/preload.md for
+# why an iperf3 server closing streams with unread data leaves some in
+# FIN_WAIT_2 today.)
+pl_check_released() {  # SECONDS
+  _i=0
+  while :; do
+    _c=$(e2e_stat app.conns); _l=$(e2e_stat app.listeners); _s=$(e2e_stat app.sessions)
+    # xtcpctl's own session is the one left.
+    [ "$_c" = 0 ] && [ "$_l" = 0 ] && [ "$_s" = 1 ] && { e2e_log "released: app.conns=0 app.listeners=0 app.sessions=1 (xtcpctl)"; return 0; }
+    [ $_i -lt $(($1 * 10)) ] || e2e_fail "after $1 s: app.conns=$_c app.listeners=$_l app.sessions=$_s"
+    sleep 0.1; _i=$((_i + 1))
+  done
+}

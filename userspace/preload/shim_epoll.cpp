@@ -1,0 +1,266 @@
+// epoll over kernel and xtcp descriptors mixed. The kernel epoll set holds
+// every descriptor; an xtcp one is registered as EPOLLIN|EPOLLET on its
+// placeholder with a tagged data word (so the shim knows a wake-up from it
+// is "look again", never an event for the app). The shim keeps, per epoll
+// set, the app's registrations of xtcp descriptors (events, data,
+// edge-trigger state) and computes their readiness from libxtcp: level
+// triggered by default, EPOLLET and EPOLLONESHOT honoured.
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <climits>
+#include <ctime>
+#include <vector>
+
+#include "preload/event_mask.h"
+#include "preload/shim.h"
+
+using namespace xtcp::preload;
+
+namespace {
+
+constexpr uint64_t kTag = 0x7874637000000000ULL;  // "xtcp" in the top half
+constexpr uint64_t kTagMask = 0xffffffff00000000ULL;
+
+struct Reg {
+  int fd;
+  Sock* s;
+  uint32_t events;
+  epoll_data_t data;
+  bool kernel;     // still an undecided (kernel) socket: the kernel reports it
+  bool armed = false;
+  bool signalled = false;
+  bool oneshot_fired = false;
+  EdgeState edge;
+};
+
+struct EpollSet {
+  std::vector<Reg> regs;
+  size_t next = 0;  // round-robin start when more are ready than fit
+  size_t xtcp_regs() const {
+    return static_cast<size_t>(std::count_if(regs.begin(), regs.end(), [](const Reg& r) { return !r.kernel; }));
+  }
+};
+
+EpollSet* g_sets[FdTable::kMaxFd];
+std::vector<int> g_live_sets;  // epfds with a set: close/convert visit only these
+
+EpollSet* set_of(int epfd) { return epfd >= 0 && epfd < FdTable::kMaxFd ? g_sets[epfd] : nullptr; }
+
+int add_tagged(int epfd, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = kTag | static_cast<uint32_t>(fd);
+  return real().epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+Reg* find(EpollSet* set, int fd) {
+  for (Reg& r : set->regs)
+    if (r.fd == fd) return &r;
+  return nullptr;
+}
+
+// Readiness of one registration in epoll bits; arms it when nothing new.
+uint32_t check(Reg& r, bool arm) {
+  xtcp_ctx* ctx = shim().ctx;
+  Sock* s = r.s;
+  const short want = xtcp_interest(r.events);
+  int x = xtcp_wait_prepare(ctx, s->h, want);
+  if (s->kind == SockKind::kListener && s->h2 >= 0) x |= xtcp_wait_prepare(ctx, s->h2, want);
+  uint32_t report = epoll_bits(static_cast<short>(x), r.events);
+  if (r.events & EPOLLET) report = edge_report(r.edge, report, r.signalled, s->in_gen, s->out_gen);
+  r.signalled = false;
+  if (s->kind != SockKind::kConn) return report;
+  if (x == 0) {
+    r.armed = arm;
+    if (!arm) xtcp_wait_finish(ctx, s->h);
+  } else if (report == 0 && arm) {
+    // Edge-triggered and nothing new: sleep on the bits that are off.
+    const short off = static_cast<short>(want & ~x);
+    if (xtcp_wait_prepare(ctx, s->h, off) == 0) r.armed = true;
+  }
+  return report;
+}
+
+int scan(EpollSet* set, epoll_event* out, int max, bool arm) {
+  int n = 0;
+  const size_t count = set->regs.size();
+  for (size_t k = 0; k < count; ++k) {
+    Reg& r = set->regs[(set->next + k) % count];
+    if (r.kernel || r.oneshot_fired || !is_live(r.s)) continue;
+    if (n == max) {
+      if (!arm) break;
+      continue;  // the rest stays unarmed: we will not sleep this round
+    }
+    const uint32_t bits = check(r, arm);
+    if (!bits) continue;
+    out[n].events = bits;
+    out[n].data = r.data;
+    ++n;
+    if (r.events & EPOLLONESHOT) r.oneshot_fired = true;
+  }
+  if (count) set->next = (set->next + 1) % count;
+  return n;
+}
+
+void finish(EpollSet* set) {
+  for (Reg& r : set->regs) {
+    if (!r.armed) continue;
+    r.armed = false;
+    if (is_live(r.s) && r.s->kind == SockKind::kConn) xtcp_wait_finish(shim().ctx, r.s->h);
+  }
+}
+
+// Drops the shim's own wake-ups from what the kernel returned.
+int filter(EpollSet* set, epoll_event* ev, int n) {
+  int kept = 0;
+  for (int i = 0; i < n; ++i) {
+    if ((ev[i].data.u64 & kTagMask) == kTag) {
+      if (Reg* r = find(set, static_cast<int>(ev[i].data.u64 & 0xffffffffu))) r->signalled = true;
+      continue;
+    }
+    ev[kept++] = ev[i];
+  }
+  return kept;
+}
+
+int64_t now_ms() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+int xwait(int epfd, epoll_event* ev, int max, int timeout_ms, const sigset_t* mask) {
+  const int64_t end = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  for (;;) {
+    int n;
+    {
+      Locked l;
+      EpollSet* set = set_of(epfd);
+      if (!set) return real().epoll_pwait(epfd, ev, max, 0, mask);
+      n = scan(set, ev, max, true);
+      if (n > 0) {
+        int k = real().epoll_pwait(epfd, ev + n, max - n, 0, mask);
+        k = k < 0 ? 0 : filter(set, ev + n, k);
+        finish(set);
+        return n + k;
+      }
+    }
+    const int left = end < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, end - now_ms()));
+    int k = real().epoll_pwait(epfd, ev, max, left, mask);
+    const int err = errno;
+    Locked l;
+    EpollSet* set = set_of(epfd);
+    if (!set) return k;
+    finish(set);
+    if (k < 0) return fail_errno(err);
+    k = filter(set, ev, k);
+    k += scan(set, ev + k, max - k, false);
+    if (k > 0 || left == 0) return k;
+  }
+}
+
+bool wants_shim(int epfd) {
+  if (inside()) return false;
+  EpollSet* set = set_of(epfd);
+  return set && set->xtcp_regs() > 0;
+}
+
+int ctl_locked(int epfd, int op, int fd, epoll_event* ev, Sock* s) {
+  EpollSet*& set = g_sets[epfd];
+  if (!set) {
+    set = new EpollSet;
+    g_live_sets.push_back(epfd);
+  }
+  Reg* r = find(set, fd);
+  const bool live = s->kind != SockKind::kUndecided;
+  if (op == EPOLL_CTL_ADD) {
+    if (r) return fail_errno(EEXIST);
+    if (!ev) return fail_errno(EFAULT);
+    const int rc = live ? add_tagged(epfd, fd) : real().epoll_ctl(epfd, op, fd, ev);
+    if (rc < 0) return rc;
+    set->regs.push_back(Reg{.fd = fd, .s = s, .events = ev->events, .data = ev->data, .kernel = !live});
+    return 0;
+  }
+  if (!r) return fail_errno(ENOENT);
+  if (op == EPOLL_CTL_DEL) {
+    if (r->armed && is_live(s) && s->kind == SockKind::kConn) xtcp_wait_finish(shim().ctx, s->h);
+    const int rc = real().epoll_ctl(epfd, op, fd, ev);
+    set->regs.erase(set->regs.begin() + (r - set->regs.data()));
+    return live ? 0 : rc;
+  }
+  if (op != EPOLL_CTL_MOD || !ev) return fail_errno(EINVAL);
+  if (!live && real().epoll_ctl(epfd, op, fd, ev) < 0) return -1;
+  r->events = ev->events;
+  r->data = ev->data;
+  r->oneshot_fired = false;
+  r->edge = EdgeState{};
+  return 0;
+}
+
+}  // namespace
+
+namespace xtcp::preload {
+
+void epoll_forget_fd(int fd) {
+  for (int epfd : g_live_sets) {
+    EpollSet* set = g_sets[epfd];
+    auto& v = set->regs;
+    v.erase(std::remove_if(v.begin(), v.end(), [fd](const Reg& r) { return r.fd == fd; }), v.end());
+  }
+}
+
+void epoll_forget_set(int epfd) {
+  if (EpollSet* set = set_of(epfd)) {
+    delete set;
+    g_sets[epfd] = nullptr;
+    g_live_sets.erase(std::find(g_live_sets.begin(), g_live_sets.end(), epfd));
+  }
+}
+
+void epoll_on_convert(int fd, Sock* s) {
+  for (int epfd : g_live_sets) {
+    EpollSet* set = g_sets[epfd];
+    Reg* r = find(set, fd);
+    if (!r || r->s != s || !r->kernel) continue;
+    // The kernel socket's registration went with it (dup3 closed it).
+    r->kernel = false;
+    add_tagged(epfd, fd);
+  }
+}
+
+}  // namespace xtcp::preload
+
+extern "C" {
+
+int epoll_ctl(int epfd, int op, int fd, epoll_event* ev) {
+  Sock* s = inside() ? nullptr : shim().fds.get(fd);
+  if (!s || epfd < 0 || epfd >= FdTable::kMaxFd) return real().epoll_ctl(epfd, op, fd, ev);
+  Locked l;
+  return ctl_locked(epfd, op, fd, ev, s);
+}
+
+int epoll_wait(int epfd, epoll_event* ev, int max, int timeout_ms) {
+  if (!wants_shim(epfd) || max <= 0) return real().epoll_wait(epfd, ev, max, timeout_ms);
+  return xwait(epfd, ev, max, timeout_ms, nullptr);
+}
+
+int epoll_pwait(int epfd, epoll_event* ev, int max, int timeout_ms, const sigset_t* mask) {
+  if (!wants_shim(epfd) || max <= 0) return real().epoll_pwait(epfd, ev, max, timeout_ms, mask);
+  return xwait(epfd, ev, max, timeout_ms, mask);
+}
+
+int epoll_pwait2(int epfd, epoll_event* ev, int max, const timespec* ts, const sigset_t* mask) {
+  if (!wants_shim(epfd) || max <= 0) {
+    if (!real().epoll_pwait2) return fail_errno(ENOSYS);
+    return real().epoll_pwait2(epfd, ev, max, ts, mask);
+  }
+  int ms = -1;
+  if (ts) {
+    const int64_t v = ts->tv_sec * 1000LL + (ts->tv_nsec + 999999) / 1000000;
+    ms = v > INT_MAX ? INT_MAX : static_cast<int>(v);
+  }
+  return xwait(epfd, ev, max, ms, mask);
+}
+
+}  // extern "C"
