@@ -99,9 +99,18 @@ int accept_one(Sock* s, sockaddr_storage* peer) {
   const int first = s->accept_turn && s->h2 >= 0 ? s->h2 : s->h;
   const int second = first == s->h ? s->h2 : s->h;
   s->accept_turn = !s->accept_turn;
-  int h = xtcp_accept(ctx, first, peer, 0);
-  if (h < 0 && errno == EAGAIN && second >= 0) h = xtcp_accept(ctx, second, peer, 0);
-  return h;
+  // A connection reset while it waited in the queue is skipped, as Linux
+  // drops it from the accept queue: the app never sees it. Each failure
+  // consumes one queued entry, so the loop ends (EAGAIN at the latest).
+  for (int x : {first, second}) {
+    if (x < 0) continue;
+    int h;
+    int tries = 0;  // bounded: a broken control link must not spin here
+    do h = xtcp_accept(ctx, x, peer, 0);
+    while (h < 0 && (errno == ECONNRESET || errno == ECONNABORTED) && ++tries < 64);
+    if (h >= 0 || errno != EAGAIN) return h;
+  }
+  return fail_errno(EAGAIN);
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Issue 7: Debian's nginx (unmodified, epoll + EPOLLET, accept4, writev,
+# sendfile) under xtcp-run in the dut serves a 10 MB random file; curl in
+# the peer (kernel TCP) fetches it three times, the last two over one
+# keep-alive connection; every copy's sha256 equals the file's, and xtcpd
+# moved at least those bytes.
+# Usage: nginx_curl.sh BUILD_DIR
+. "$(dirname "$0")/preload_lib.sh"
+pl_need nginx curl
+pl_init "${1:-}" 76
+PORT=8080
+mkdir -p "$T/www" "$T/nginx"
+e2e_random_file "$T/www/blob" 10
+cat > "$T/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile ${XTCP_PRELOAD_SENDFILE:-on};
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+  server {
+    listen $PORT;
+    root $T/www;
+  }
+}
+CONF
+
+pl_bg nginx nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log"
+NGINX=$LAST_PID
+e2e_wait_listen $PORT 1 "$NGINX"
+pl_expect_xtcp nginx
+before=$(pl_bytes_moved)
+timeout 30 ip netns exec "$PEER" curl -sS --fail -o "$T/got1" "http://$DUT4:$PORT/blob" ||
+  e2e_fail "curl (1) failed: $(tail -n 5 "$T/nginx/error.log")"
+e2e_same "nginx -> curl" "$T/www/blob" "$T/got1"
+# Two requests on one keep-alive connection (curl reuses it).
+timeout 30 ip netns exec "$PEER" curl -sS --fail -o "$T/got2" "http://$DUT4:$PORT/blob" \
+  -o "$T/got3" "http://$DUT4:$PORT/blob" -w '%{num_connects}\n' > "$T/connects" ||
+  e2e_fail "curl (2, 3) failed: $(tail -n 5 "$T/nginx/error.log")"
+e2e_same "nginx -> curl (keep-alive 1)" "$T/www/blob" "$T/got2"
+e2e_same "nginx -> curl (keep-alive 2)" "$T/www/blob" "$T/got3"
+[ "$(tail -n 1 "$T/connects")" = 0 ] || e2e_fail "curl opened a new connection for the second request"
+moved=$(($(pl_bytes_moved) - before))
+[ "$moved" -ge $((3 * 10 * 1024 * 1024)) ] || e2e_fail "xtcpd moved only $moved bytes for 30 MiB"
+# A missing file is nginx's 404 over the same path.
+code=$(timeout 10 ip netns exec "$PEER" curl -s -o /dev/null -w '%{http_code}' "http://$DUT4:$PORT/none")
+[ "$code" = 404 ] || e2e_fail "GET /none gave HTTP $code, expected 404"
+e2e_alive "$NGINX" || e2e_fail "nginx exited"
+kill "$NGINX"; e2e_wait_pid "$NGINX" 5 || true
+pl_check_released 10
+e2e_check_no_leak 1 10
+e2e_pass
