@@ -128,6 +128,14 @@ struct Clock {
   }
 };
 
+// The injector under test over a CheckedIo, on a virtual clock.
+struct Rig {
+  explicit Rig(const FaultConfig& c, uint32_t tx_frames = 64) : inner(tx_frames), io(inner, c, clock.fn()) {}
+  CheckedIo inner;
+  Clock clock;
+  FaultPacketIo io;
+};
+
 // Pulls everything through in bursts of `burst`, releasing after each one
 // (as the shard does), and advancing the clock by `step` per burst until
 // nothing is held. Returns the ids in the order they came out.
@@ -212,43 +220,34 @@ TEST_CASE("rx-dup: each frame twice, copies come back to the injector", "[faults
 }
 
 TEST_CASE("rx-dup never overfills the caller's burst", "[faults]") {
-  CheckedIo inner;
-  Clock clock;
-  for (uint32_t i = 0; i < 10; ++i) inner.inject(tcp_frame(i));
-  FaultConfig c;
-  c.rx_dup_ppm = 1000000;
-  FaultPacketIo io(inner, c, clock.fn());
+  Rig r(FaultConfig{.rx_dup_ppm = 1000000});
+  for (uint32_t i = 0; i < 10; ++i) r.inner.inject(tcp_frame(i));
   RxFrame out[4];
   std::vector<uint32_t> ids;
   for (int pass = 0; pass < 20; ++pass) {
-    const uint32_t got = io.rx_burst(out, 1);
+    const uint32_t got = r.io.rx_burst(out, 1);
     REQUIRE(got <= 1);
     for (uint32_t i = 0; i < got; ++i) ids.push_back(id_of(out[i]));
-    io.rx_release(out, got);
+    r.io.rx_release(out, got);
   }
   std::vector<uint32_t> want;
   for (uint32_t i = 0; i < 10; ++i) want.push_back(i);
   CHECK(ids == want);  // no room for copies: originals only, none lost
-  CHECK(inner.all_released());
+  CHECK(r.inner.all_released());
 }
 
 TEST_CASE("rx-reorder: frames come out late but each exactly once", "[faults]") {
-  CheckedIo inner;
-  Clock clock;
-  for (uint32_t i = 0; i < 500; ++i) inner.inject(tcp_frame(i));
-  FaultConfig c;
-  c.rx_reorder_ppm = 200000;
-  c.reorder_depth = 3;
-  FaultPacketIo io(inner, c, clock.fn());
-  std::vector<uint32_t> ids = drain(io, clock, 4);
-  CHECK(io.stats().rx_reordered > 50);
+  Rig r(FaultConfig{.rx_reorder_ppm = 200000, .reorder_depth = 3});
+  for (uint32_t i = 0; i < 500; ++i) r.inner.inject(tcp_frame(i));
+  std::vector<uint32_t> ids = drain(r.io, r.clock, 4);
+  CHECK(r.io.stats().rx_reordered > 50);
   CHECK_FALSE(std::is_sorted(ids.begin(), ids.end()));
   std::vector<uint32_t> sorted = ids;
   std::sort(sorted.begin(), sorted.end());
   REQUIRE(sorted.size() == 500);
   for (uint32_t i = 0; i < 500; ++i) CHECK(sorted[i] == i);
-  CHECK(inner.all_released());
-  CHECK(inner.bad == 0);
+  CHECK(r.inner.all_released());
+  CHECK(r.inner.bad == 0);
 }
 
 TEST_CASE("a reordered frame waits for K followers, or max_hold on an idle link", "[faults]") {
@@ -274,23 +273,18 @@ TEST_CASE("a reordered frame waits for K followers, or max_hold on an idle link"
 }
 
 TEST_CASE("rx-delay: frames are handed out after the delay", "[faults]") {
-  CheckedIo inner;
-  Clock clock;
-  for (uint32_t i = 0; i < 3; ++i) inner.inject(tcp_frame(i));
-  FaultConfig c;
-  c.rx_delay_ppm = 1000000;
-  c.delay = tcp::Duration::millis(5);
-  FaultPacketIo io(inner, c, clock.fn());
+  Rig r(FaultConfig{.rx_delay_ppm = 1000000, .delay = tcp::Duration::millis(5)});
+  for (uint32_t i = 0; i < 3; ++i) r.inner.inject(tcp_frame(i));
   RxFrame out[8];
-  CHECK(io.rx_burst(out, 8) == 0);
-  clock.now = clock.now + tcp::Duration::millis(4);
-  CHECK(io.rx_burst(out, 8) == 0);
-  clock.now = clock.now + tcp::Duration::millis(1);
-  REQUIRE(io.rx_burst(out, 8) == 3);
+  CHECK(r.io.rx_burst(out, 8) == 0);
+  r.clock.now = r.clock.now + tcp::Duration::millis(4);
+  CHECK(r.io.rx_burst(out, 8) == 0);
+  r.clock.now = r.clock.now + tcp::Duration::millis(1);
+  REQUIRE(r.io.rx_burst(out, 8) == 3);
   for (uint32_t i = 0; i < 3; ++i) CHECK(id_of(out[i]) == i);
-  io.rx_release(out, 3);
-  CHECK(io.stats().rx_delayed == 3);
-  CHECK(inner.all_released());
+  r.io.rx_release(out, 3);
+  CHECK(r.io.stats().rx_delayed == 3);
+  CHECK(r.inner.all_released());
 }
 
 TEST_CASE("held frames go back to the device when the injector goes", "[faults]") {
@@ -310,26 +304,22 @@ TEST_CASE("held frames go back to the device when the injector goes", "[faults]"
 }
 
 TEST_CASE("rx-corrupt: the TCP checksum catches every corrupted frame", "[faults]") {
-  CheckedIo inner;
-  Clock clock;
   const bool v6 = GENERATE(false, true);
-  for (uint32_t i = 0; i < 2000; ++i) inner.inject(tcp_frame(i, v6, 1 + i % 1400));
-  FaultConfig c;
-  c.rx_corrupt_ppm = 1000000;
-  FaultPacketIo io(inner, c, clock.fn());
+  Rig r(FaultConfig{.rx_corrupt_ppm = 1000000});
+  for (uint32_t i = 0; i < 2000; ++i) r.inner.inject(tcp_frame(i, v6, 1 + i % 1400));
   RxFrame out[16];
   uint32_t seen = 0, bad_checksum = 0;
   for (int pass = 0; pass < 1000; ++pass) {
-    const uint32_t n = io.rx_burst(out, 16);
+    const uint32_t n = r.io.rx_burst(out, 16);
     for (uint32_t i = 0; i < n; ++i) {
       wire::ParsedFrame p;
       bad_checksum += wire::parse_frame({out[i].data, out[i].len}, p) == wire::ParseError::kBadChecksum;
     }
     seen += n;
-    io.rx_release(out, n);
+    r.io.rx_release(out, n);
   }
   CHECK(seen == 2000);
-  CHECK(io.stats().rx_corrupted == 2000);
+  CHECK(r.io.stats().rx_corrupted == 2000);
   CHECK(bad_checksum == 2000);
 }
 
@@ -365,44 +355,32 @@ uint32_t wire_id(const std::vector<uint8_t>& b) {
 }  // namespace
 
 TEST_CASE("tx-drop: dropped frames count as taken and return to the pool", "[faults]") {
-  CheckedIo inner(64);
-  Clock clock;
-  FaultConfig c;
-  c.tx_drop_ppm = 1000000;
-  FaultPacketIo io(inner, c, clock.fn());
-  CHECK(send(io, 0, 32) == 32);
-  CHECK(inner.wire.empty());
-  CHECK(io.tx_free_frames() == 64);
-  CHECK(io.stats().tx_dropped == 32);
+  Rig r(FaultConfig{.tx_drop_ppm = 1000000});
+  CHECK(send(r.io, 0, 32) == 32);
+  CHECK(r.inner.wire.empty());
+  CHECK(r.io.tx_free_frames() == 64);
+  CHECK(r.io.stats().tx_dropped == 32);
 }
 
 TEST_CASE("tx-dup: each frame is on the wire twice, no frame leaks", "[faults]") {
-  CheckedIo inner(64);
-  Clock clock;
-  FaultConfig c;
-  c.tx_dup_ppm = 1000000;
-  FaultPacketIo io(inner, c, clock.fn());
-  CHECK(send(io, 0, 16) == 16);
-  REQUIRE(inner.wire.size() == 32);
+  Rig r(FaultConfig{.tx_dup_ppm = 1000000});
+  CHECK(send(r.io, 0, 16) == 16);
+  REQUIRE(r.inner.wire.size() == 32);
   for (uint32_t i = 0; i < 16; ++i) {
-    CHECK(wire_id(inner.wire[2 * i]) == i);
-    CHECK(inner.wire[2 * i] == inner.wire[2 * i + 1]);
+    CHECK(wire_id(r.inner.wire[2 * i]) == i);
+    CHECK(r.inner.wire[2 * i] == r.inner.wire[2 * i + 1]);
   }
-  CHECK(io.tx_free_frames() == 64);
-  CHECK(io.stats().tx_duplicated == 16);
+  CHECK(r.io.tx_free_frames() == 64);
+  CHECK(r.io.stats().tx_duplicated == 16);
 }
 
 TEST_CASE("tx-corrupt: frames on the wire fail the TCP checksum", "[faults]") {
-  CheckedIo inner(64);
-  Clock clock;
-  FaultConfig c;
-  c.tx_corrupt_ppm = 1000000;
-  FaultPacketIo io(inner, c, clock.fn());
-  CHECK(send(io, 0, 32) == 32);
-  REQUIRE(inner.wire.size() == 32);
-  for (const auto& b : inner.wire) {
+  Rig r(FaultConfig{.tx_corrupt_ppm = 1000000});
+  CHECK(send(r.io, 0, 32) == 32);
+  REQUIRE(r.inner.wire.size() == 32);
+  for (const auto& b : r.inner.wire) {
     wire::ParsedFrame p;
     CHECK(wire::parse_frame(b, p) == wire::ParseError::kBadChecksum);
   }
-  CHECK(io.stats().tx_corrupted == 32);
+  CHECK(r.io.stats().tx_corrupted == 32);
 }
