@@ -14,6 +14,10 @@ namespace xtcp::tcp {
 inline constexpr uint16_t kDefaultMss = 1460;
 // RFC 9293 3.7.1: assume 536 when the peer sends no MSS option.
 inline constexpr uint16_t kDefaultPeerMss = 536;
+// The smallest peer MSS honoured; below it (an MSS option of 0 .. 47) the
+// send MSS is raised to this. 48 = 20 bytes of IPv4 + 20 of TCP + 8 of data,
+// the floor Linux also uses against tiny-MSS resource attacks.
+inline constexpr uint16_t kMinPeerMss = 48;
 inline constexpr uint16_t kDefaultMtu = 1500;
 
 // Buffers (bytes, rounded up to a power of two when the engine allocates).

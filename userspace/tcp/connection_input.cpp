@@ -122,6 +122,12 @@ void Connection::on_synchronized(const TcpRepr& seg, Instant now) {
     ++stats_.dropped_segments;
     return;
   }
+  // RFC 7323 3.2: once both SYNs carried TSopt, a non-RST segment without
+  // one SHOULD be dropped silently (a forged segment rarely guesses it).
+  if (ts_ok_ && !seg.options.timestamps && !seg.has(f::kRst)) {
+    ++stats_.dropped_segments;
+    return;
+  }
   // First: sequence number.
   if (!acceptable(seg)) {
     if (!seg.has(f::kRst)) ack_now_ = true;  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>

@@ -8,8 +8,11 @@ namespace xtcp::tcp {
 
 void Connection::negotiate(const wire::TcpRepr& syn) {
   const wire::TcpOptions& o = syn.options;
-  // RFC 9293 3.7.1: 536 when the option is absent; never above ours.
-  uint16_t peer = o.mss ? std::max<uint16_t>(*o.mss, 64) : kDefaultPeerMss;
+  // RFC 9293 3.7.1: 536 when the option is absent; never above ours, and
+  // never above the peer's (MUST-16: a peer asking for 48 gets 48). An
+  // absurd MSS (0..47) is raised to kMinPeerMss so a segment still carries
+  // data and a hostile peer cannot make us send one byte per frame.
+  uint16_t peer = o.mss ? std::max<uint16_t>(*o.mss, kMinPeerMss) : kDefaultPeerMss;
   snd_mss_ = std::min(peer, our_mss_);
   // RFC 7323 2.2: scaling only when both sides sent the option.
   wscale_ok_ = cfg_.window_scaling && o.window_scale.has_value();

@@ -1,0 +1,79 @@
+// Engine answers to hostile segments found by tests/hostile (issue 6):
+// each case failed before its fix in userspace/tcp.
+#include "harness.h"
+
+namespace xtcp::tcp::test {
+
+namespace {
+
+TcpConfig ts_config() {
+  TcpConfig cfg = config();
+  cfg.timestamps = true;
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("Timestamps negotiated: a segment without TSopt is dropped silently (RFC 7323 3.2)",
+          "[hostile][timestamps]") {
+  auto c = established(ts_config(), {.mss = 1000, .timestamps = wire::Timestamps{100, 0}});
+  // Forged data at RCV.NXT without the option: not delivered, no reply.
+  send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192,
+               .payload = bytes("forged")});
+  CHECK(c->recv_queue_len() == 0);
+  CHECK(c->info().dropped_segments == 1);
+  expect_nothing(*c, 1);
+  // The real bytes, with the option, at the same sequence number get in.
+  send(*c, 2, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192,
+               .options = {.timestamps = wire::Timestamps{101, 0}}, .payload = bytes("real")});
+  CHECK(c->recv_queue_len() == 4);
+  std::vector<uint8_t> got(4);
+  CHECK(c->recv(got) == 4);
+  CHECK(std::string(got.begin(), got.end()) == "real");
+}
+
+TEST_CASE("Timestamps negotiated: a RST without TSopt still resets at RCV.NXT (RFC 7323 3.2)",
+          "[hostile][timestamps][rst]") {
+  auto c = established(ts_config(), {.mss = 1000, .timestamps = wire::Timestamps{100, 0}});
+  send(*c, 1, {.seq = R + 1, .flags = RST});
+  CHECK(c->state() == State::kClosed);
+  CHECK(c->error() == TcpError::kConnectionReset);
+}
+
+TEST_CASE("Timestamps not negotiated: segments without TSopt are normal", "[hostile][timestamps]") {
+  auto c = established(config());
+  send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192,
+               .payload = bytes("plain")});
+  CHECK(c->recv_queue_len() == 5);
+}
+
+TEST_CASE("MSS option 48 on the SYN: no segment carries more than 48 bytes of TCP payload and options (RFC 9293 3.7.1)",
+          "[hostile][mss]") {
+  auto c = syn_received(config(), {.mss = 48});
+  send(*c, 0, {.seq = R + 1, .ack = L + 1, .flags = ACK, .window = 8192});
+  REQUIRE(c->state() == State::kEstablished);
+  auto data = std::vector<uint8_t>(500, 'x');
+  REQUIRE(c->send(data) == 500);
+  auto segs = drain(*c, 1);
+  REQUIRE_FALSE(segs.empty());
+  size_t total = 0;
+  for (const Sent& s : segs) {
+    CHECK(s.payload.size() <= 48);
+    total += s.payload.size();
+  }
+  CHECK(total == 480);  // the initial window: 10 segments of 48 (RFC 6928)
+  CHECK(c->info().snd_mss == 48);
+}
+
+TEST_CASE("MSS option 0 on the SYN: raised to 48, data still flows", "[hostile][mss]") {
+  auto c = syn_received(config(), {.mss = 0});
+  send(*c, 0, {.seq = R + 1, .ack = L + 1, .flags = ACK, .window = 8192});
+  REQUIRE(c->state() == State::kEstablished);
+  CHECK(c->info().snd_mss == kMinPeerMss);
+  REQUIRE(c->send(bytes("0123456789abcdef0123456789abcdef0123456789abcdef0123")) == 52);
+  auto segs = drain(*c, 1);
+  REQUIRE(segs.size() >= 2);
+  CHECK(segs[0].payload.size() == 48);
+}
+
+}  // namespace xtcp::tcp::test
