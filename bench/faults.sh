@@ -2,7 +2,8 @@
 # Issue 6: the full integrity matrix (tests/faults/matrix.sh runs a short
 # subset in CI). Sizes x loss {0.1 %, 1 %, 5 %} x {plain, reordering,
 # duplication} x both directions, against kernel TCP in the peer, sha256 at
-# both ends, goodput per cell (IPv4; two IPv6 cells at 1 % loss). Loss and duplication come from the tc BPF
+# both ends, goodput per cell (IPv4; two IPv6 cells at 1 % loss; kernel
+# TCP sending from the dut under the same loss as a reference, "kout"). Loss and duplication come from the tc BPF
 # injector on the peer's veth, on the data direction's hook. Reordering:
 # peer -> dut data is reordered by xtcpd's receive injector (rx-reorder);
 # for dut -> peer data xtcpd cannot reorder its own transmissions, so those
@@ -41,13 +42,20 @@ cells() {
   done
 }
 
-# IPv6: 1 % loss each way at the smallest size.
-cells6() {
+# IPv6: 1 % loss each way at the smallest size. Reference: the dut's
+# kernel sending over the same link with the same loss (kout).
+cells_more() {
   for dir in in6 out6; do echo "loss1-$dir-4M/$dir/4/10000:1:0:0/-"; done
+  for mb in $SIZES; do
+    for loss in 1000 10000 50000; do
+      pct=$(awk -v p="$loss" 'BEGIN { printf "%g", p / 10000 }')
+      echo "kernel-loss$pct-kout-${mb}M/kout/$mb/$loss:1:0:0/-"
+    done
+  done
 }
 
 # Cells with the same xtcpd --fault run back to back (one daemon each).
-CELLS=$({ cells; cells6; } | sort -t/ -k5,5 -s | tr '\n' ' ')
+CELLS=$({ cells; cells_more; } | sort -t/ -k5,5 -s | tr '\n' ' ')
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$REPO/bench/results"
 OUT="$REPO/bench/results/faults-$STAMP.json"

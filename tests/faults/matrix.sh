@@ -10,7 +10,9 @@
 #
 # Usage: matrix.sh BUILD_DIR [CELL...]
 # A CELL is  NAME/DIR/MB/TC/XTCPD  with
-#   DIR    in (peer -> dut) or out (dut -> peer) over IPv4; in6, out6 over IPv6
+#   DIR    in (peer -> dut) or out (dut -> peer) over IPv4; in6, out6 over
+#          IPv6; kout: the dut's KERNEL sends to the peer (a reference for
+#          out: the same link and faults without xtcp in the path)
 #   TC     DROP_PPM:BURST:EVERY:DUP_PPM for the data direction's hook
 #          (peer egress for in, peer ingress for out), or - for none
 #   XTCPD  an xtcpd --fault SPEC, or - for none
@@ -52,6 +54,9 @@ e2e_up xtfi 1 "${FAULTS_NET:-60}"
 # One tc "frame" is one skb, and tc egress sees TCP's GSO skbs before they
 # are split: one segment per skb makes a drop fraction a segment loss rate.
 ip -n "$PEER" link set dev "$PIF" gso_max_segs 1
+# The same for the dut's kernel in the kout reference (xtcp sends single
+# frames anyway; this is a link setting, nothing is attached to the dut).
+ip -n "$DUT" link set dev "$DIF" gso_max_segs 1
 fault_attach "$PEER" "$PIF" egress "$B/bpf/fault_inject.bpf.o"
 fault_attach "$PEER" "$PIF" ingress "$B/bpf/fault_inject.bpf.o"
 DAEMON_SPEC=none
@@ -67,6 +72,9 @@ stop_daemon() {
   e2e_wait_pid "$E2E_DAEMON_PID" 10 || e2e_fail "xtcpd did not exit within 10 s of SIGTERM"
   E2E_DAEMON_PID=""
   [ "$DAEMON_SPEC" = - ] || [ "$DAEMON_SPEC" = none ] || check_daemon_faults
+  # e2e_daemon truncates the log in the background child: a `ready` line
+  # left from this daemon could satisfy the next one's wait too early.
+  mv "$T/xtcpd.log" "$T/xtcpd.prev.log"
 }
 
 # Every fault named with a non-zero fraction happened at least once; every
@@ -122,6 +130,21 @@ transfer_out() {  # ADDR PORT
   return 0
 }
 
+# Reference: the dut's kernel TCP sends (a port xtcpd does not steer).
+transfer_kout() {  # ADDR PORT
+  e2e_bg kdut timeout "$CELL_TIMEOUT" ip netns exec "$DUT" socat -u "OPEN:$T/in" "TCP-LISTEN:$2,reuseaddr"
+  _k=$LAST_PID _i=0
+  until ip netns exec "$DUT" ss -Hltn "sport = :$2" | grep -q LISTEN; do
+    [ $_i -lt 50 ] || e2e_fail "the dut's kernel socat does not listen on $2"
+    sleep 0.1; _i=$((_i + 1))
+  done
+  T0=$(e2e_now)
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$1:$2" "CREATE:$T/out"
+  e2e_expect_ok "peer socat <- kernel $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "dut kernel socat" "$_k" 20
+  T1=$(e2e_now)
+}
+
 # Background: one timestamped `xtcpctl conns --json` line every 0.2 s.
 sample_conns() {
   _i=0
@@ -144,8 +167,8 @@ run_cell() {  # NAME DIR MB TC XTCPD
   start_daemon "$5"
   case "$2" in
     in) _hook=egress _addr=$DUT4 ;; in6) _hook=egress _addr=$DUT6 ;;
-    out) _hook=ingress _addr=$DUT4 ;; out6) _hook=ingress _addr=$DUT6 ;;
-    *) e2e_fail "cell $1: direction '$2' (in, out, in6 or out6)" ;;
+    out|kout) _hook=ingress _addr=$DUT4 ;; out6) _hook=ingress _addr=$DUT6 ;;
+    *) e2e_fail "cell $1: direction '$2' (in, out, in6, out6 or kout)" ;;
   esac
   fault_set egress 0 0 0 0
   fault_set ingress 0 0 0 0
