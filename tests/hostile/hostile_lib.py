@@ -15,6 +15,8 @@ The environment comes from variables the shell script exports (HOSTILE_*).
 import hashlib
 import json
 import os
+import queue
+import random
 import socket
 import subprocess
 import threading
@@ -158,6 +160,7 @@ class Tap:
         self.env = env
         self.ports = set(dut_port_set)
         self.flows = {}
+        self.queues = {}  # flow -> queue.Queue of (summary, payload) from the dut
         self.lock = threading.Lock()
         self.sniffer = AsyncSniffer(iface=env.pif, store=False, prn=self._on)
 
@@ -170,6 +173,13 @@ class Tap:
             self.sniffer.stop()
         except Exception:  # already stopped after an error: nothing to free
             pass
+
+    def subscribe(self, key):
+        """Every later dut segment of flow KEY also goes to the returned queue."""
+        q = queue.Queue()
+        with self.lock:
+            self.queues[key] = q
+        return q
 
     def flow(self, dut_port, peer_port):
         with self.lock:
@@ -195,6 +205,9 @@ class Tap:
             fv.last_seen = now
             wscale = [o[1] for o in t.options if o[0] == "WScale"]
             if from_dut:
+                q = self.queues.get(key)
+                if q is not None:
+                    q.put((tcp_summary(t, plen), bytes(t.payload)[:plen]))
                 if t.flags.S and wscale:
                     fv.dut_wscale = wscale[0]
                 if len(fv.dut_segs) < self.MAX_SEGS:
@@ -400,3 +413,113 @@ class LiveConn:
             self.sock.close()
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
+
+
+class GhostConn:
+    """A TCP endpoint played by scapy from env.ghost_ip (an address no kernel
+    owns, so nothing answers the dut but this). Just enough TCP for the
+    tests: handshake, in-order sending, receiving with a chosen window."""
+
+    def __init__(self, env, tap, dut_port, isn, syn_opts=(("MSS", 1460),)):
+        self.env, self.dut_port, self.isn = env, dut_port, isn
+        self.sport = random.randint(20000, 60000)
+        self.q = tap.subscribe((dut_port, self.sport))
+        self.syn_opts = list(syn_opts)
+        self.snd_nxt = isn
+        self.rcv_nxt = None
+        self.received = bytearray()
+        self.ooo = {}
+        self.dut_fin = False
+        self.dut_ack = None
+        self.dut_win = 0
+        self.segs = []  # every dut segment seen (summary, payload length)
+
+    def send(self, flags, payload=b"", seq=None, window=65535, options=()):
+        t = TCP(sport=self.sport, dport=self.dut_port, flags=flags,
+                seq=self.snd_nxt if seq is None else seq, ack=self.rcv_nxt or 0,
+                window=window, options=list(options))
+        pkt = l2(self.env) / IP(src=self.env.ghost_ip, dst=self.env.dut_ip, ttl=FORGED_TTL,
+                                id=FORGED_ID) / t
+        if payload:
+            pkt = pkt / Raw(payload)
+        sendp(pkt, iface=self.env.pif)
+
+    def next_seg(self, timeout):
+        try:
+            s, data = self.q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        self.segs.append((s, len(data)))
+        if s["flags"] & 0x10:
+            self.dut_ack, self.dut_win = s["ack"], s["win"]
+        return s, data
+
+    def handshake(self, limit=3.0):
+        self.send("S", options=self.syn_opts)
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            got = self.next_seg(0.2)
+            if got and got[0]["flags"] & 0x12 == 0x12 and got[0]["ack"] == seq_add(self.isn, 1):
+                self.rcv_nxt = seq_add(got[0]["seq"], 1)
+                self.snd_nxt = seq_add(self.isn, 1)
+                self.send("A")
+                return got[0]
+        return None
+
+    def take(self, s, data):
+        """In-order delivery of one dut segment's payload and FIN."""
+        seq = s["seq"]
+        if data:
+            off = (seq - self.rcv_nxt) % SEQ_MOD
+            if off < (1 << 31):
+                self.ooo.setdefault(off, data)
+            else:  # starts before rcv_nxt: keep the new part
+                back = (self.rcv_nxt - seq) % SEQ_MOD
+                if back < len(data):
+                    self.ooo.setdefault(0, data[back:])
+            while 0 in self.ooo:
+                d = self.ooo.pop(0)
+                self.received += d
+                self.rcv_nxt = seq_add(self.rcv_nxt, len(d))
+                self.ooo = {k - len(d): v for k, v in self.ooo.items() if k - len(d) >= 0}
+        if s["flags"] & 0x01 and seq_add(seq, len(data)) == self.rcv_nxt and not self.dut_fin:
+            self.dut_fin = True
+            self.rcv_nxt = seq_add(self.rcv_nxt, 1)
+
+    def receive(self, until, window=65535, limit=10.0, on_seg=None):
+        """ACKs every data segment with WINDOW until until(self) or LIMIT s."""
+        end = time.monotonic() + limit
+        while not until(self) and time.monotonic() < end:
+            got = self.next_seg(0.2)
+            if not got:
+                continue
+            s, data = got
+            self.take(s, data)
+            if on_seg:
+                on_seg(s, data)
+            # Data, FIN and probes (a sequence number below RCV.NXT) get an ACK.
+            if data or s["flags"] & 0x01 or s["seq"] != self.rcv_nxt:
+                self.send("A", window=window)
+        return until(self)
+
+    def send_stream(self, data, mss=1000, limit=15.0):
+        """Sends DATA in order, at most 16 segments ahead of the dut's ACK."""
+        start = self.snd_nxt
+        end = time.monotonic() + limit
+        off = 0
+        while time.monotonic() < end:
+            acked = (self.dut_ack - start) % SEQ_MOD if self.dut_ack is not None else 0
+            if acked >= len(data) and acked < (1 << 31):
+                return True
+            if off < len(data) and off - acked < 16 * mss:
+                chunk = data[off:off + mss]
+                self.send("PA", payload=chunk, seq=seq_add(start, off))
+                off += len(chunk)
+                self.snd_nxt = seq_add(start, off)
+                continue
+            got = self.next_seg(0.3)
+            if got:
+                self.take(*got)
+            elif off - acked > 0:  # nothing came: resend from the ACK
+                off = acked
+        return False

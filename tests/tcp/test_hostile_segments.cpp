@@ -77,3 +77,44 @@ TEST_CASE("MSS option 0 on the SYN: raised to 48, data still flows", "[hostile][
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("Zero window over data in flight: the RTO probes the window instead of going silent (RFC 9293 3.8.6.1)",
+          "[hostile][persist]") {
+  auto c = established();
+  auto data = std::vector<uint8_t>(3000, 'z');
+  REQUIRE(c->send(data) == 3000);
+  auto first = drain(*c, 0);
+  REQUIRE(first.size() == 3);
+  // The peer takes 1000 bytes and closes its window over the other 2000.
+  send(*c, 10, {.seq = R + 1, .ack = L + 1001, .flags = ACK, .window = 0});
+  expect_nothing(*c, 10);
+  // Each RTO must put something on the wire: a probe below SND.UNA.
+  int64_t t = 10;
+  int probes = 0;
+  for (int i = 0; i < 4; ++i) {
+    t = c->poll_at().us / 1000 + 1;
+    for (const Sent& s : drain(*c, t)) {
+      CHECK(s.payload.empty());  // nothing beyond a zero window
+      CHECK(s.repr.seq == L + 1000);
+      ++probes;
+    }
+  }
+  CHECK(probes == 4);
+  REQUIRE(c->state() == State::kEstablished);
+  // The answer reopens the window: the 2000 bytes go out again (one
+  // segment per ACK at first: cwnd is 1 MSS after an RTO, RFC 5681 3.1).
+  SeqNumber acked = L + 1001;
+  for (int round = 0; round < 4 && acked != L + 3001; ++round) {
+    send(*c, t, {.seq = R + 1, .ack = acked, .flags = ACK, .window = 8192});
+    for (const Sent& s : drain(*c, t)) {
+      CHECK(s.repr.seq == acked);
+      acked = acked + static_cast<uint32_t>(s.payload.size());
+      break;  // ACK the first: the rest is resent after it
+    }
+  }
+  CHECK(acked == L + 3001);
+}
+
+}  // namespace xtcp::tcp::test

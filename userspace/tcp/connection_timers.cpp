@@ -76,6 +76,11 @@ void Connection::on_retransmit_timeout(Instant now) {
   recover_ = snd_.max;  // RFC 6582 4: no fast retransmit for older losses
   high_rxt_ = snd_.una;
   skip_sacked();
+  // RFC 9293 3.8.6.1: the peer closed its window over data in flight, so
+  // the rewind above can send nothing; the window must still be probed or a
+  // lost window update deadlocks both ends. The RTO (backing off) is the
+  // probe timer here: an ACK below SND.UNA that the peer must answer.
+  if (snd_.wnd == 0) probe_now_ = true;
 }
 
 void Connection::refresh_timer(Instant now) {
