@@ -38,7 +38,8 @@ struct Sock {
   int keep_cnt = -1;
   int rcvbuf = -1;
   int sndbuf = -1;
-  // Bumped when a read / write ends in EAGAIN: edge-triggered epoll then
+  // Bumped when a read / write ends in EAGAIN (and in_gen on every accept
+  // of a listener): epoll then looks again, and edge-triggered epoll
   // reports the next readiness of that direction as a new edge.
   uint32_t in_gen = 0;
   uint32_t out_gen = 0;

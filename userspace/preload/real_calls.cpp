@@ -33,6 +33,7 @@ RealCalls resolve() {
   look_up(r.accept4, "accept4");
   look_up(r.connect, "connect");
   look_up(r.close, "close");
+  look_up(r.close_range, "close_range", true);
   look_up(r.dup, "dup");
   look_up(r.dup2, "dup2");
   look_up(r.dup3, "dup3");

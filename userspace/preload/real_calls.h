@@ -20,6 +20,7 @@ struct RealCalls {
   int (*accept4)(int, sockaddr*, socklen_t*, int);
   int (*connect)(int, const sockaddr*, socklen_t);
   int (*close)(int);
+  int (*close_range)(unsigned, unsigned, int);  // may be null (old glibc)
   int (*dup)(int);
   int (*dup3)(int, int, int);
   int (*dup2)(int, int);

@@ -31,6 +31,12 @@ struct Reg {
   bool armed = false;
   bool signalled = false;
   bool oneshot_fired = false;
+  // A listener is asked (a poll(2) inside libxtcp) only when it may be
+  // ready: it was at the last look, its placeholder signalled, or the app
+  // accepted since (more may be queued). A new connection always signals:
+  // the kernel registration outlives every sleep.
+  bool listener_maybe = true;
+  uint32_t accept_gen = 0;
   EdgeState edge;
 };
 
@@ -65,8 +71,13 @@ uint32_t check(Reg& r, bool arm) {
   xtcp_ctx* ctx = shim().ctx;
   Sock* s = r.s;
   const short want = xtcp_interest(r.events);
+  if (s->kind == SockKind::kListener) {
+    if (!r.listener_maybe && !r.signalled && r.accept_gen == s->in_gen) return 0;
+    r.accept_gen = s->in_gen;
+  }
   int x = xtcp_wait_prepare(ctx, s->h, want);
   if (s->kind == SockKind::kListener && s->h2 >= 0) x |= xtcp_wait_prepare(ctx, s->h2, want);
+  if (s->kind == SockKind::kListener) r.listener_maybe = x != 0;
   uint32_t report = epoll_bits(static_cast<short>(x), r.events);
   if (r.events & EPOLLET) report = edge_report(r.edge, report, r.signalled, s->in_gen, s->out_gen);
   r.signalled = false;

@@ -1,6 +1,7 @@
 // Interposed socket lifecycle calls: socket, bind, listen, accept(4),
 // connect, close, shutdown, getsockname, getpeername.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <unistd.h>
@@ -96,6 +97,7 @@ int connect_wait(int fd, Sock* s) {
 
 int accept_one(Sock* s, sockaddr_storage* peer) {
   xtcp_ctx* ctx = shim().ctx;
+  ++s->in_gen;  // epoll: look at this listener again (shim_epoll.cpp)
   const int first = s->accept_turn && s->h2 >= 0 ? s->h2 : s->h;
   const int second = first == s->h ? s->h2 : s->h;
   s->accept_turn = !s->accept_turn;
@@ -255,6 +257,27 @@ int close(int fd) {
     }
   }
   return real().close(fd);
+}
+
+// close_range (closefrom in glibc uses it): the tracked descriptors in the
+// range are forgotten as close() would; CLOSE_RANGE_CLOEXEC closes nothing.
+int close_range(unsigned first, unsigned last, int flags) {
+  if (!real().close_range) return fail_errno(ENOSYS);
+  if (!inside() && !(flags & CLOSE_RANGE_CLOEXEC)) {
+    Locked l;
+    const unsigned end = last < FdTable::kMaxFd - 1u ? last : FdTable::kMaxFd - 1u;
+    for (unsigned fd = first; fd <= end; ++fd) {
+      const int i = static_cast<int>(fd);
+      epoll_forget_set(i);
+      if (!shim().fds.get(i)) continue;
+      epoll_forget_fd(i);
+      if (Sock* gone = shim().fds.release(i)) {
+        close_handles(gone);
+        delete gone;
+      }
+    }
+  }
+  return real().close_range(first, last, flags);
 }
 
 int shutdown(int fd, int how) {
