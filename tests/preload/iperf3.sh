@@ -33,7 +33,7 @@ client_run() {  # NAME ARGS...
   e2e_log "$_name: iperf3 $* -> $_b bytes, xtcpd moved $_moved bytes"
 }
 
-pl_bg server ${XTCP_PL_WRAP:-} iperf3 -s -p 5201
+pl_bg server iperf3 -s -p 5201
 SERVER=$LAST_PID
 e2e_wait_listen 5201 1 "$SERVER"
 pl_expect_xtcp server
@@ -48,11 +48,7 @@ kill "$SERVER"; e2e_wait_pid "$SERVER" 5 || true
 ip netns exec "$PEER" iperf3 -s -1 -p 5202 > "$T/kserver.log" 2>&1 &
 KSERVER=$!
 E2E_PIDS="$E2E_PIDS $KSERVER"
-i=0
-until ip netns exec "$PEER" ss -Hltn "sport = :5202" | grep -q LISTEN; do
-  [ $i -lt 50 ] || e2e_fail "kernel iperf3 -s did not listen"
-  sleep 0.1; i=$((i + 1))
-done
+pl_peer_listening 5202
 before=$(pl_bytes_moved)
 rc=0
 timeout 30 ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- iperf3 -c "$PEER4" -p 5202 -t "$SECS" -J \
@@ -61,7 +57,7 @@ timeout 30 ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- iperf3 -c "$PE
 pl_expect_xtcp client
 b=$(iperf_bytes "$T/client.json") || e2e_fail "client: no iperf3 summary"
 moved=$(($(pl_bytes_moved) - before))
-[ "$b" -gt 0 ] && [ "$moved" -ge "$b" ] || e2e_fail "client: iperf3 reports $b bytes, xtcpd moved $moved"
+{ [ "$b" -gt 0 ] && [ "$moved" -ge "$b" ]; } || e2e_fail "client: iperf3 reports $b bytes, xtcpd moved $moved"
 e2e_log "client: xtcp-run iperf3 -c -> $b bytes, xtcpd moved $moved bytes"
 pl_check_released 10
 e2e_pass

@@ -11,11 +11,7 @@ pl_need socat
 pl_init "${1:-}" 79
 [ -x "$B/xtcp-preload-mixed" ] || e2e_fail "$B/xtcp-preload-mixed is missing: build it first"
 e2e_bg echo ip netns exec "$PEER" socat TCP-LISTEN:7001,reuseaddr EXEC:cat
-i=0
-until ip netns exec "$PEER" ss -Hltn "sport = :7001" | grep -q LISTEN; do
-  [ $i -lt 50 ] || e2e_fail "socat echo did not listen"
-  sleep 0.1; i=$((i + 1))
-done
+pl_peer_listening 7001
 pl_bg mixed "$B/xtcp-preload-mixed" 7000 "$DUT4" 7002 "$PEER4" 7001
 MIXED=$LAST_PID
 e2e_wait_line "$T/mixed.log" ready 10 "$MIXED"

@@ -3,10 +3,11 @@
 # programs under xtcp-run in the dut against kernel peers, on top of
 # tests/e2e/e2e_lib.sh (namespaces xtld<pid>-*, NET 75..79).
 #   pl_init BUILD_DIR NET    e2e_init + checks + namespaces + xtcpd
-#   pl_run CMD...            CMD under xtcp-run in the dut (foreground)
-#   pl_bg NAME CMD...        the same in the background (e2e_bg)
+#   pl_bg NAME CMD...        CMD under xtcp-run in the dut, background (e2e_bg)
 #   pl_expect_xtcp NAME      NAME.log has xtcp-run's "on xtcp via" line
 #   pl_bytes_moved           xtcpd's rx+tx byte counters
+#   pl_peer_listening PORT   waits for a kernel listener in the peer
+#   pl_check_released SECS   the shim left no app conns/listeners in xtcpd
 PL_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../e2e/e2e_lib.sh
 . "$PL_DIR/../e2e/e2e_lib.sh"
@@ -24,10 +25,9 @@ pl_init() {  # BUILD_DIR NET
     [ -e "$B/$_f" ] || e2e_fail "$B/$_f is missing: build it first"
   done
   e2e_up xtld 1 "$2"
+  # shellcheck disable=SC2119 # no extra xtcpd arguments
   e2e_daemon
 }
-
-pl_run() { ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- "$@"; }
 
 pl_bg() {  # NAME CMD...
   _n=$1; shift
@@ -57,6 +57,15 @@ pl_check_released() {  # SECONDS
     # xtcpctl's own session is the one left.
     [ "$_c" = 0 ] && [ "$_l" = 0 ] && [ "$_s" = 1 ] && { e2e_log "released: app.conns=0 app.listeners=0 app.sessions=1 (xtcpctl)"; return 0; }
     [ $_i -lt $(($1 * 10)) ] || e2e_fail "after $1 s: app.conns=$_c app.listeners=$_l app.sessions=$_s"
+    sleep 0.1; _i=$((_i + 1))
+  done
+}
+
+# Waits (5 s at most) until a kernel program in the peer listens on PORT.
+pl_peer_listening() {  # PORT
+  _i=0
+  until ip netns exec "$PEER" ss -Hltn "sport = :$1" | grep -q LISTEN; do
+    [ $_i -lt 50 ] || e2e_fail "nothing listens on port $1 in the peer"
     sleep 0.1; _i=$((_i + 1))
   done
 }

@@ -15,7 +15,8 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rc=0
-LD_PRELOAD= "$B/xtcp-run" --socket "$T/none.sock" -- sh -c 'echo "preload=[$LD_PRELOAD]"; exit 7' \
+# shellcheck disable=SC2016 # the inner shell expands it
+LD_PRELOAD='' "$B/xtcp-run" --socket "$T/none.sock" -- sh -c 'echo "preload=[$LD_PRELOAD]"; exit 7' \
   > "$T/out" 2> "$T/err" || rc=$?
 [ "$rc" = 7 ] || fail "exit status $rc, expected the program's 7"
 grep -qx 'preload=\[\]' "$T/out" || fail "the program ran with LD_PRELOAD set: $(cat "$T/out")"
@@ -26,10 +27,10 @@ grep -q "^xtcp-run: warning: xtcpd is not reachable at $T/none.sock .*; sh runs 
 "$B/xtcp-run" --help | grep -q -- "--nets LIST" || fail "--help does not list --nets"
 rc=0
 "$B/xtcp-run" --bogus -- true 2> "$T/err" || rc=$?
-[ "$rc" = 2 ] && grep -q "unknown option --bogus" "$T/err" || fail "--bogus: status $rc, $(cat "$T/err")"
+{ [ "$rc" = 2 ] && grep -q "unknown option --bogus" "$T/err"; } || fail "--bogus: status $rc, $(cat "$T/err")"
 rc=0
 "$B/xtcp-run" --socket "$T/none.sock" -- /nonexistent/prog 2> "$T/err" || rc=$?
-[ "$rc" = 127 ] && grep -q "cannot run /nonexistent/prog" "$T/err" || fail "missing program: status $rc, $(cat "$T/err")"
+{ [ "$rc" = 127 ] && grep -q "cannot run /nonexistent/prog" "$T/err"; } || fail "missing program: status $rc, $(cat "$T/err")"
 
 # The shim itself without a daemon: TCP over loopback still works (kernel
 # TCP) and the shim says once why.

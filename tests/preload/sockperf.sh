@@ -23,7 +23,7 @@ for mux in epoll poll select; do
     > "$T/pp_$mux.log" 2>&1 || rc=$?
   [ "$rc" = 0 ] || e2e_fail "sockperf pp ($mux) exited $rc: $(tail -n 5 "$T/pp_$mux.log")"
   obs=$(sed -n 's/.*\[Valid Duration\].*ReceivedMessages=\([0-9]*\).*/\1/p' "$T/pp_$mux.log")
-  [ -n "$obs" ] && [ "$obs" -gt 100 ] || e2e_fail "sockperf pp ($mux): too few messages: $(grep -i received "$T/pp_$mux.log")"
+  { [ -n "$obs" ] && [ "$obs" -gt 100 ]; } || e2e_fail "sockperf pp ($mux): too few messages: $(grep -i received "$T/pp_$mux.log")"
   grep -q "# dropped messages = 0; # duplicated messages = 0; # out-of-order messages = 0" "$T/pp_$mux.log" ||
     e2e_fail "sockperf pp ($mux) saw loss or reordering: $(grep 'dropped' "$T/pp_$mux.log")"
   moved=$(($(pl_bytes_moved) - before))

@@ -10,16 +10,12 @@ pl_need socat
 pl_init "${1:-}" 75
 [ -x "$B/xtcp-preload-threads" ] || e2e_fail "$B/xtcp-preload-threads is missing: build it first"
 e2e_bg echo ip netns exec "$PEER" socat TCP-LISTEN:7101,reuseaddr,fork EXEC:cat
-i=0
-until ip netns exec "$PEER" ss -Hltn "sport = :7101" | grep -q LISTEN; do
-  [ $i -lt 50 ] || e2e_fail "socat echo did not listen"
-  sleep 0.1; i=$((i + 1))
-done
+pl_peer_listening 7101
 before=$(pl_bytes_moved)
 pl_bg prog "$B/xtcp-preload-threads" "$PEER4" 7101
 e2e_expect_ok "threads_fork" "$LAST_PID" 60
 pl_expect_xtcp prog
-for line in "threads: 4 x 200 round trips echoed" "child: inherited socket EBADF, own connection 64 KiB echoed" done; do
+for line in "threads: 4 x 200 round trips echoed" "child: inherited socket EBADF, own connection 64 KiB echoed" "done"; do
   grep -qx "$line" "$T/prog.log" || e2e_fail "missing line '$line'"
 done
 moved=$(($(pl_bytes_moved) - before))
