@@ -118,3 +118,41 @@ TEST_CASE("Zero window over data in flight: the RTO probes the window instead of
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("FIN-WAIT-2 reached by shutdown, then closed by the app: a vanished peer cannot hold it", "[hostile][close]") {
+  TcpConfig cfg = config();
+  cfg.fin_wait2_timeout = Duration::seconds(30);
+  auto c = established(cfg);
+  c->shutdown_write();
+  expect(*c, 0, {{.seq = L + 1, .ack = R + 1, .flags = FIN | ACK, .window = 4096}});
+  send(*c, 5, {.seq = R + 1, .ack = L + 2, .flags = ACK, .window = 8192});
+  REQUIRE(c->state() == State::kFinWait2);
+  c->close();  // the app goes away; the peer never sends its FIN
+  drain(*c, 10);
+  CHECK(c->poll_at() <= ms(5 + 30000));
+  drain(*c, 5 + 30001);
+  CHECK(c->state() == State::kClosed);
+}
+
+TEST_CASE("LAST-ACK of an orphaned connection whose peer vanished ends after max_orphan_retransmits", "[hostile][close][retransmit]") {
+  TcpConfig cfg = config();
+  auto c = close_wait(cfg);
+  c->close();
+  REQUIRE(c->state() == State::kLastAck);
+  int64_t t = 0;
+  int fins = 0;
+  for (int i = 0; i < 40 && c->state() != State::kClosed; ++i) {
+    for (const Sent& s : drain(*c, t))
+      if (s.repr.flags & FIN) ++fins;
+    Instant next = c->poll_at();
+    if (next == Instant::never()) break;
+    t = std::max<int64_t>(t, next.us / 1000);
+  }
+  CHECK(c->state() == State::kClosed);
+  CHECK(c->error() == TcpError::kTimedOut);
+  CHECK(fins == 1 + kDefaultMaxOrphanRetransmits);  // the FIN and its resends
+}
+
+}  // namespace xtcp::tcp::test

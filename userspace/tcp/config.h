@@ -56,6 +56,10 @@ inline constexpr Duration kDefaultFinWait2Timeout = Duration::seconds(60);
 // Give up after this many RTOs in a row (Linux tcp_retries2 = 15) or, when
 // user_timeout is non-zero, once data stays unacknowledged that long.
 inline constexpr uint8_t kDefaultMaxRetransmits = 15;
+// A connection the app has closed (orphaned: FIN-WAIT-1, CLOSING, LAST-ACK)
+// gives up sooner, like Linux's tcp_orphan_retries (0 there means 8): a
+// peer that vanished must not hold it for the full 15 (~15 minutes).
+inline constexpr uint8_t kDefaultMaxOrphanRetransmits = 8;
 inline constexpr Duration kDefaultUserTimeout = Duration::micros(0);
 inline constexpr uint8_t kDefaultSynRetries = 6;
 
@@ -93,6 +97,7 @@ struct TcpConfig {
   Duration time_wait = kDefaultTimeWait;
   Duration fin_wait2_timeout = kDefaultFinWait2Timeout;
   uint8_t max_retransmits = kDefaultMaxRetransmits;
+  uint8_t max_orphan_retransmits = kDefaultMaxOrphanRetransmits;
   Duration user_timeout = kDefaultUserTimeout;
   uint8_t syn_retries = kDefaultSynRetries;
   uint32_t challenge_ack_limit = kDefaultChallengeAckLimit;

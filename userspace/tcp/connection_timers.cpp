@@ -45,7 +45,9 @@ void Connection::on_retransmit_timeout(Instant now) {
   if (first_rto_at_ == Instant::never()) first_rto_at_ = now;
   ++retries_;
   bool handshake = state_ == State::kSynSent || state_ == State::kSynReceived;
-  uint8_t limit = handshake ? cfg_.syn_retries : cfg_.max_retransmits;
+  uint8_t limit = handshake        ? cfg_.syn_retries
+                  : closed_by_app_ ? std::min(cfg_.max_retransmits, cfg_.max_orphan_retransmits)
+                                   : cfg_.max_retransmits;
   bool user_timeout = cfg_.user_timeout.us > 0 && now - first_rto_at_ >= cfg_.user_timeout;
   if (retries_ > limit || user_timeout) {
     enter_closed(TcpError::kTimedOut);
