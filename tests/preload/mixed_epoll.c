@@ -122,6 +122,7 @@ int main(int argc, char **argv) {
   int lst = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   struct sockaddr_in any = addr4("0.0.0.0", atoi(argv[1]));
   if (lst < 0 || setsockopt(lst, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      setsockopt(lst, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
       bind(lst, (struct sockaddr *)&any, sizeof any) < 0 || listen(lst, 4) < 0)
     die("listener");
   int udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -171,6 +172,11 @@ int main(int argc, char **argv) {
         }
         conn = dup(c); /* the dup must carry the xtcp socket */
         if (conn < 0 || close(c) < 0) die("dup/close");
+        /* Like Linux, the accepted socket inherits the listener's TCP_NODELAY. */
+        int nd = 0;
+        socklen_t ndl = sizeof nd;
+        if (getsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &nd, &ndl) < 0) die("TCP_NODELAY");
+        printf("accepted: TCP_NODELAY %d\n", nd);
       } else if (fd == udp) {
         char d[512];
         struct sockaddr_in from;

@@ -31,6 +31,7 @@ timeout 40 ip netns exec "$PEER" socat -t 30 - "TCP:$DUT4:7000" < "$T/data" > "$
 e2e_same "client -> xtcp -> unix -> xtcp -> echo -> xtcp -> client" "$T/data" "$T/back"
 e2e_expect_ok "mixed_epoll" "$MIXED" 20
 grep -q "^connected: SO_ERROR 0, TCP_INFO state ESTABLISHED" "$T/mixed.log" || e2e_fail "no connect check line"
+grep -qx "accepted: TCP_NODELAY 1" "$T/mixed.log" || e2e_fail "the accepted socket did not inherit TCP_NODELAY"
 grep -q "^done: tcp in 2097152 bytes, unix 2097152 bytes, tcp back 2097152 bytes, udp echoes 1" "$T/mixed.log" ||
   e2e_fail "unexpected summary: $(grep '^done' "$T/mixed.log")"
 moved=$(($(pl_bytes_moved) - before))

@@ -13,14 +13,6 @@ namespace xtcp::preload {
 
 namespace {
 
-void apply_options(xtcp_ctx* ctx, Sock* s) {
-  if (s->kind != SockKind::kConn) return;  // xtcp options are per connection
-  if (s->nodelay >= 0) xtcp_setopt(ctx, s->h, XTCP_NODELAY, &s->nodelay, sizeof(int));
-  if (s->rcvbuf > 0) xtcp_setopt(ctx, s->h, XTCP_RCVBUF, &s->rcvbuf, sizeof(int));
-  if (s->sndbuf > 0) xtcp_setopt(ctx, s->h, XTCP_SNDBUF, &s->sndbuf, sizeof(int));
-  if (s->keepalive > 0) apply_keepalive(ctx, s);
-}
-
 // Moves `placeholder` onto `fd`; false (errno) if the dup failed.
 bool take_number(int placeholder, int fd) {
   const int fdflags = real().fcntl(fd, F_GETFD);
@@ -29,6 +21,14 @@ bool take_number(int placeholder, int fd) {
 }
 
 }  // namespace
+
+void apply_options(xtcp_ctx* ctx, Sock* s) {
+  if (s->kind != SockKind::kConn) return;  // xtcp options are per connection
+  if (s->nodelay >= 0) xtcp_setopt(ctx, s->h, XTCP_NODELAY, &s->nodelay, sizeof(int));
+  if (s->rcvbuf > 0) xtcp_setopt(ctx, s->h, XTCP_RCVBUF, &s->rcvbuf, sizeof(int));
+  if (s->sndbuf > 0) xtcp_setopt(ctx, s->h, XTCP_SNDBUF, &s->sndbuf, sizeof(int));
+  if (s->keepalive > 0) apply_keepalive(ctx, s);
+}
 
 void apply_keepalive(xtcp_ctx* ctx, Sock* s) {
   // Linux defaults (tcp(7)): 7200 s idle, 75 s interval, 9 probes.

@@ -10,6 +10,8 @@ namespace xtcp::preload {
 bool become_conn(xtcp_ctx* ctx, int fd, Sock* s, int h);
 // fd now stands for listener h (and h2, the v4 half of a dual-stack one).
 bool become_listener(xtcp_ctx* ctx, int fd, Sock* s, int h, int h2);
+// Options remembered in the Sock -> the xtcp connection.
+void apply_options(xtcp_ctx* ctx, Sock* s);
 // SO_KEEPALIVE + TCP_KEEPIDLE/INTVL/CNT -> XTCP_KEEPALIVE.
 void apply_keepalive(xtcp_ctx* ctx, Sock* s);
 

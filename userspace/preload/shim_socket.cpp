@@ -193,6 +193,16 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
         c->h = h;
         c->owner = shim().ctx_pid;
         c->nonblock = flags & SOCK_NONBLOCK;
+        // Linux: an accepted socket inherits the listener's options
+        // (TCP_NODELAY, SO_KEEPALIVE and its timers, buffer sizes).
+        c->nodelay = s->nodelay;
+        c->keepalive = s->keepalive;
+        c->keep_idle = s->keep_idle;
+        c->keep_intvl = s->keep_intvl;
+        c->keep_cnt = s->keep_cnt;
+        c->rcvbuf = s->rcvbuf;
+        c->sndbuf = s->sndbuf;
+        apply_options(shim().ctx, c);
         to_app_addr(s->domain, peer, addr, len);
         return nfd;
       }
