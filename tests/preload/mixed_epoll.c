@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +95,30 @@ static void interest(int ep, int fd, unsigned ev, int *registered) {
   *registered = 1;
 }
 
+/* The client's first bytes: FIONREAD sees them, MSG_PEEK returns them
+ * without consuming (the next read returns the same bytes). They start
+ * the client->unix hop. 1 when done, 0 when nothing is there yet. */
+static int peek_check(int fd, struct hop *h) {
+  struct pollfd p = {fd, POLLIN, 0};
+  if (poll(&p, 1, 0) != 1) return 0;
+  int avail = -1;
+  if (ioctl(fd, FIONREAD, &avail) < 0) die("FIONREAD");
+  char pk[16];
+  ssize_t k = recv(fd, pk, sizeof pk, MSG_PEEK);
+  if (k <= 0 || avail < k) {
+    fprintf(stderr, "mixed_epoll: FIONREAD %d, MSG_PEEK %zd\n", avail, k);
+    exit(1);
+  }
+  if (read(fd, h->buf, (size_t)k) != k || memcmp(pk, h->buf, (size_t)k) != 0) {
+    fprintf(stderr, "mixed_epoll: the read after MSG_PEEK returned other bytes\n");
+    exit(1);
+  }
+  h->len = (size_t)k;
+  h->off = 0;
+  printf("peek: FIONREAD > 0, MSG_PEEK %zd bytes, the read returned the same\n", k);
+  return 1;
+}
+
 /* The outgoing connection finished its handshake: SO_ERROR and TCP_INFO. */
 static void check_connected(int fd) {
   int err = -1;
@@ -145,7 +171,7 @@ int main(int argc, char **argv) {
   interest(ep, out, EPOLLOUT, &reg_o);
   printf("ready\n");
 
-  int conn = -1, connected = 0, udp_echoes = 0;
+  int conn = -1, connected = 0, udp_echoes = 0, peeked = 0;
   static struct hop in = {"client->unix"}, mid = {"unix->out"}, back = {"out->client"};
   in.src = &conn;
   in.dst = &sv[0];
@@ -192,7 +218,8 @@ int main(int argc, char **argv) {
       }
     }
     if (!connected) continue;
-    pump(&in);
+    if (conn >= 0 && !peeked) peeked = peek_check(conn, &in);
+    if (peeked) pump(&in);
     pump(&mid);
     pump(&back);
     /* Level-triggered interest from what each hop waits for. */

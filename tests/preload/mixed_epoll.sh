@@ -1,6 +1,7 @@
 #!/bin/sh
 # Issue 7: a plain POSIX program (mixed_epoll.c) under xtcp-run mixes, in
-# one epoll set, an xtcp listener + accepted connection (dup'ed), a
+# one epoll set, an xtcp listener + accepted connection (dup'ed; TCP_NODELAY
+# inherited; FIONREAD and MSG_PEEK on its first bytes), a
 # non-blocking xtcp connect (EINPROGRESS, SO_ERROR, TCP_INFO), a Unix
 # socketpair and a UDP socket. 2 MB from a kernel client in the peer travel
 # client -> xtcp -> unix -> xtcp -> socat echo in the peer -> xtcp -> client
@@ -32,6 +33,8 @@ e2e_same "client -> xtcp -> unix -> xtcp -> echo -> xtcp -> client" "$T/data" "$
 e2e_expect_ok "mixed_epoll" "$MIXED" 20
 grep -q "^connected: SO_ERROR 0, TCP_INFO state ESTABLISHED" "$T/mixed.log" || e2e_fail "no connect check line"
 grep -qx "accepted: TCP_NODELAY 1" "$T/mixed.log" || e2e_fail "the accepted socket did not inherit TCP_NODELAY"
+grep -q "^peek: FIONREAD > 0, MSG_PEEK [0-9]* bytes, the read returned the same" "$T/mixed.log" ||
+  e2e_fail "no MSG_PEEK/FIONREAD check line"
 grep -q "^done: tcp in 2097152 bytes, unix 2097152 bytes, tcp back 2097152 bytes, udp echoes 1" "$T/mixed.log" ||
   e2e_fail "unexpected summary: $(grep '^done' "$T/mixed.log")"
 moved=$(($(pl_bytes_moved) - before))

@@ -13,12 +13,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 
 namespace xtcp::preload {
 
 enum class SockKind : uint8_t { kUndecided, kListener, kConn };
 
 struct Sock {
+  Sock() = default;
+  Sock(const Sock&) = delete;
+  Sock& operator=(const Sock&) = delete;
+  ~Sock() { std::free(stash); }
+
   int domain = AF_INET;  // as the app created it (addresses go back in it)
   SockKind kind = SockKind::kUndecided;
   int h = -1;             // xtcp handle
@@ -43,6 +49,13 @@ struct Sock {
   // reports the next readiness of that direction as a new edge.
   uint32_t in_gen = 0;
   uint32_t out_gen = 0;
+  // Bytes taken off the receive ring but not yet read by the app
+  // (MSG_PEEK, FIONREAD): reads consume them first. Allocated on the first
+  // peek of the socket (kStashSize), never per call.
+  static constexpr uint32_t kStashSize = 65536;
+  char* stash = nullptr;
+  uint32_t stash_off = 0;
+  uint32_t stash_len = 0;
 };
 
 class FdTable {

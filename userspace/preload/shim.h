@@ -79,6 +79,10 @@ void epoll_forget_fd(int fd);
 void epoll_forget_set(int epfd);
 void epoll_on_convert(int fd, Sock* s);
 
+// Moves what the receive ring holds (up to the stash's room) into the
+// Sock's stash; xtcp_recv's result for that read (Locked).
+ssize_t stash_fill(Sock* s);
+
 // Closes the xtcp handles of a Sock whose last descriptor went (Locked).
 void close_handles(Sock* s);
 

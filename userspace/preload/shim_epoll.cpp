@@ -78,11 +78,13 @@ uint32_t check(Reg& r, bool arm) {
   int x = xtcp_wait_prepare(ctx, s->h, want);
   if (s->kind == SockKind::kListener && s->h2 >= 0) x |= xtcp_wait_prepare(ctx, s->h2, want);
   if (s->kind == SockKind::kListener) r.listener_maybe = x != 0;
+  const bool armed_now = x == 0;  // prepare announced a sleep
+  if (s->stash_len > 0 && (want & XTCP_POLLIN)) x |= XTCP_POLLIN;  // peeked bytes
   uint32_t report = epoll_bits(static_cast<short>(x), r.events);
   if (r.events & EPOLLET) report = edge_report(r.edge, report, r.signalled, s->in_gen, s->out_gen);
   r.signalled = false;
   if (s->kind != SockKind::kConn) return report;
-  if (x == 0) {
+  if (armed_now) {
     r.armed = arm;
     if (!arm) xtcp_wait_finish(ctx, s->h);
   } else if (report == 0 && arm) {

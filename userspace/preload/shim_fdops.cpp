@@ -262,7 +262,20 @@ int ioctl(int fd, unsigned long req, ...) {
     s->nonblock = *static_cast<int*>(arg) != 0;
     return 0;
   }
-  // FIONREAD needs the ring's fill level, which libxtcp does not expose yet.
+  if (req == FIONREAD) {
+    // libxtcp has no "bytes queued" query: the ring's bytes move to the
+    // stash (reads take them from there) and its fill is the answer, so
+    // it is exact up to the stash's 64 KiB.
+    if (!arg) return fail_errno(EFAULT);
+    if (s->kind != SockKind::kConn) return fail_errno(EINVAL);
+    Locked l;
+    if (!is_live(s)) return fail_errno(EBADF);
+    const int saved = errno;
+    stash_fill(s);  // EOF or an error shows on the next read, as with the kernel
+    errno = saved;
+    *static_cast<int*>(arg) = static_cast<int>(s->stash_len);
+    return 0;
+  }
   return fail_errno(ENOTTY);
 }
 

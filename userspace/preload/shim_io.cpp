@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "preload/shim.h"
 
@@ -21,11 +22,30 @@ Sock* conn_of(int fd) { return inside() ? nullptr : shim().fds.get(fd); }
 
 bool xtcp_io(Sock* s) { return s && s->kind != SockKind::kUndecided; }
 
+// Copies stashed bytes out (consuming them unless peek).
+size_t from_stash(Sock* s, void* buf, size_t len, bool peek) {
+  const size_t n = std::min<size_t>(len, s->stash_len);
+  std::memcpy(buf, s->stash + s->stash_off, n);
+  if (!peek) {
+    s->stash_off += static_cast<uint32_t>(n);
+    s->stash_len -= static_cast<uint32_t>(n);
+  }
+  return n;
+}
+
 // One non-blocking attempt under the lock; EAGAIN bumps the generation.
-ssize_t try_recv(Sock* s, void* buf, size_t len) {
+// A peek moves what the ring holds into the stash and copies from there.
+ssize_t try_recv(Sock* s, void* buf, size_t len, bool peek) {
   Locked l;
   if (!is_live(s)) return fail_errno(EBADF);
-  const ssize_t n = xtcp_recv(shim().ctx, s->h, buf, len, 0);
+  if (s->stash_len > 0 || len == 0) return static_cast<ssize_t>(from_stash(s, buf, len, peek));
+  ssize_t n;
+  if (peek) {
+    n = stash_fill(s);
+    if (n > 0) return static_cast<ssize_t>(from_stash(s, buf, len, true));
+  } else {
+    n = xtcp_recv(shim().ctx, s->h, buf, len, 0);
+  }
   if (n < 0 && errno == EAGAIN) ++s->in_gen;
   return n;
 }
@@ -40,15 +60,16 @@ ssize_t try_send(Sock* s, const void* buf, size_t len) {
 
 ssize_t do_recv(int fd, Sock* s, void* buf, size_t len, int flags) {
   if (s->kind != SockKind::kConn) return fail_errno(ENOTCONN);
-  if (flags & MSG_PEEK) return fail_errno(EOPNOTSUPP);  // docs/preload.md
   const bool nb = s->nonblock || (flags & MSG_DONTWAIT);
+  const bool peek = flags & MSG_PEEK;
   size_t got = 0;
   auto* p = static_cast<char*>(buf);
   for (;;) {
-    const ssize_t n = try_recv(s, p + got, len - got);
+    const ssize_t n = try_recv(s, p + got, len - got, peek);
     if (n > 0) {
       got += static_cast<size_t>(n);
-      if (!(flags & MSG_WAITALL) || got == len) return static_cast<ssize_t>(got);
+      // MSG_WAITALL with MSG_PEEK: what one look sees (at most the stash).
+      if (peek || !(flags & MSG_WAITALL) || got == len) return static_cast<ssize_t>(got);
       continue;
     }
     if (n == 0 || len == 0) return static_cast<ssize_t>(got);
@@ -110,6 +131,25 @@ ssize_t do_send_iov(int fd, Sock* s, const iovec* iov, int cnt, int flags) {
 }
 
 }  // namespace
+
+namespace xtcp::preload {
+
+ssize_t stash_fill(Sock* s) {
+  if (!s->stash) {
+    s->stash = static_cast<char*>(std::malloc(Sock::kStashSize));
+    if (!s->stash) return fail_errno(ENOMEM);
+  }
+  if (s->stash_off > 0) {
+    std::memmove(s->stash, s->stash + s->stash_off, s->stash_len);
+    s->stash_off = 0;
+  }
+  if (s->stash_len == Sock::kStashSize) return s->stash_len;
+  const ssize_t n = xtcp_recv(shim().ctx, s->h, s->stash + s->stash_len, Sock::kStashSize - s->stash_len, 0);
+  if (n > 0) s->stash_len += static_cast<uint32_t>(n);
+  return n;
+}
+
+}  // namespace xtcp::preload
 
 extern "C" {
 

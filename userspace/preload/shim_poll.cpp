@@ -41,6 +41,9 @@ int ready_of(Sock* s, short events, bool arm) {
   } else if (!r && !arm) {
     xtcp_wait_finish(ctx, s->h);
   }
+  // Peeked bytes are readable though the ring is empty (an armed sleep is
+  // finished by the caller, as for every xtcp item).
+  if (s->stash_len > 0 && (want & POLLIN)) r |= POLLIN;
   return r;
 }
 
