@@ -11,6 +11,10 @@
 // fixed buffers (handle tagged with kCopyTag) and comes back through
 // rx_release; a held frame stays with this object until it is handed out.
 // Nothing allocates after construction.
+//
+// Receive faults hand frames back out of order, so the inner device must
+// release by handle (XskPacketIo does). MemoryPacketIo releases the oldest
+// n frames whatever the handles: under it use transmit faults only.
 #pragma once
 
 #include <array>
