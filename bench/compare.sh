@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Kernel TCP against xtcp on one veth pair (issue 5). The peer always runs
-# kernel TCP; the dut runs kernel servers, or xtcpd and xtcp-perf. In one
-# run, alternating the stacks run by run, it measures bulk goodput (the real
-# iperf3 client), RR latency and rate, CRR connection rate, RR with many
+# kernel TCP; the dut runs kernel servers, or xtcpd with xtcp-perf and the
+# unmodified iperf3 and sockperf under xtcp-run. In one run, alternating
+# the stacks run by run, it measures bulk goodput (the real iperf3 client),
+# RR latency and rate (xtcp-perf, and sockperf's ping-pong), CRR connection rate, RR with many
 # connections, dut CPU per GB and per transaction, idle xtcpd CPU and the
 # raw AF_XDP limit (bench/raw_afxdp.sh). Every figure is a median with min
 # and max. Results: bench/results/compare-<UTC time>.json, a table on
 # stdout, bench/RESULTS.md and PNG plots. How each figure is taken:
-# bench/compare_lib/aggregate.py (METHOD) and bench/README-performance.md.
+# bench/compare_lib/aggregate.py (METHOD) and README.md (Performance).
 # shellcheck disable=SC2153  # PEER, DUT, PIF, DIF: set by netns_pair_up
 set -euo pipefail
 
@@ -23,7 +24,7 @@ usage: bench/compare.sh [--quick | --smoke] [--runs N] [--seconds S] [--out DIR]
   --out DIR     where the JSON, PNGs (and RESULTS.md) go (default bench/results,
                 with RESULTS.md in bench/)
   --no-raw      skip the raw AF_XDP limit
-Environment: XTCP_BUILD (build dir with xtcpd, xtcpctl, xtcp-perf, xsk-blast;
+Environment: XTCP_BUILD (build dir with xtcpd, xtcpctl, xtcp-perf, xsk-blast, xtcp-run;
 default build/). Needs root (namespaces, XDP).
 EOF
   exit 2
@@ -67,7 +68,7 @@ seconds=${seconds:-$def_seconds}
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --seconds must be a positive integer" >&2; exit 2; }
 (( EUID == 0 )) || { echo "compare.sh: must run as root (network namespaces, XDP)" >&2; exit 1; }
-for bin in xtcpd xtcpctl xtcp-perf xsk-blast; do
+for bin in xtcpd xtcpctl xtcp-perf xsk-blast xtcp-run; do
   [[ -x "$build/$bin" ]] || { echo "compare.sh: $build/$bin is missing; build first (cmake --build build)" >&2; exit 1; }
 done
 for tool in iperf3 ethtool ss "$PY"; do
@@ -90,7 +91,11 @@ sock=$tmp/xtcpd.sock
 : >"$idle_file"
 trap 'rm -rf "$tmp"' EXIT
 ports_kernel_iperf=5201 ports_xtcp_iperf=5202 ports_kernel_echo=5301 ports_xtcp_echo=5302
-k_iperf="" k_echo="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid=""
+# Unmodified programs: iperf3 -s and sockperf sr on kernel TCP, and the
+# same binaries under xtcp-run (issue 7).
+ports_run_iperf=5203 ports_kernel_sockperf=5401 ports_run_sockperf=5402
+k_iperf="" k_echo="" k_sockperf="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid=""
+r_iperf="" r_sockperf=""
 start_time=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other load on the machine skews every figure
 
@@ -159,7 +164,9 @@ stop_pid() {  # PID (empty: nothing)
 # failure or a signal.
 netns_pair_extra_cleanup() {
   local p
-  for p in $sampler_pid $x_echo $x_iperf $xtcpd_pid $k_echo $k_iperf; do stop_pid "$p"; done
+  for p in $sampler_pid $r_sockperf $r_iperf $x_echo $x_iperf $xtcpd_pid $k_sockperf $k_echo $k_iperf; do
+    stop_pid "$p"
+  done
   for ns in "${PEER:-}" "${DUT:-}"; do
     [[ -n "$ns" ]] || continue
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -175,6 +182,9 @@ kernel_servers_up() {
     --port "$ports_kernel_echo"
   k_echo=$LAST_PID
   wait_line "$tmp/echo-kernel.log" "listening on" 10 "$k_echo"
+  start_bg sockperf-kernel ip netns exec "$DUT" sockperf sr --tcp -i "$DUT4" -p "$ports_kernel_sockperf"
+  k_sockperf=$LAST_PID
+  wait_listen "$ports_kernel_sockperf" 10 "$k_sockperf"
 }
 
 # xtcpd in the dut, and xtcp-perf's iperf and echo servers on it. A start
@@ -200,12 +210,23 @@ xtcpd_try() {
   start_bg echo-xtcp ip netns exec "$DUT" "$build/xtcp-perf" server --stack xtcp --socket "$sock" \
     --mode rr --port "$ports_xtcp_echo"
   x_echo=$LAST_PID
-  await_line "$tmp/echo-xtcp.log" "listening on" 10 "$x_echo"
+  await_line "$tmp/echo-xtcp.log" "listening on" 10 "$x_echo" || return 1
+  # The same iperf3 and sockperf binaries as on the kernel, unmodified,
+  # under xtcp-run (xtcp-run prints its "on xtcp" line first).
+  start_bg iperf3-run ip netns exec "$DUT" "$build/xtcp-run" --socket "$sock" -- \
+    iperf3 -s -p "$ports_run_iperf" --forceflush
+  r_iperf=$LAST_PID
+  await_line "$tmp/iperf3-run.log" "listening on $ports_run_iperf" 10 "$r_iperf" || return 1
+  grep -q "on xtcp via" "$tmp/iperf3-run.log" || { echo "compare.sh: iperf3 is not on xtcp" >&2; return 1; }
+  start_bg sockperf-run ip netns exec "$DUT" "$build/xtcp-run" --socket "$sock" -- \
+    sockperf sr --tcp -i "$DUT4" -p "$ports_run_sockperf"
+  r_sockperf=$LAST_PID
+  await_line "$tmp/sockperf-run.log" "to block on socket" 10 "$r_sockperf"
 }
 
 xtcpd_down() {
-  stop_pid "$x_echo"; stop_pid "$x_iperf"; stop_pid "$xtcpd_pid"
-  x_echo="" x_iperf="" xtcpd_pid=""
+  stop_pid "$r_sockperf"; stop_pid "$r_iperf"; stop_pid "$x_echo"; stop_pid "$x_iperf"; stop_pid "$xtcpd_pid"
+  r_sockperf="" r_iperf="" x_echo="" x_iperf="" xtcpd_pid=""
 }
 
 # ---- measuring ---------------------------------------------------------
@@ -285,6 +306,7 @@ offload_state() {  # both ends' offload flags as ethtool -k shows them
 bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN
   local port=$ports_kernel_iperf pids=$k_iperf reverse=()
   [[ "$1" == xtcp ]] && { port=$ports_xtcp_iperf; pids="$xtcpd_pid $x_iperf"; }
+  [[ "$1" == xtcp_run ]] && { port=$ports_run_iperf; pids="$xtcpd_pid $r_iperf"; }
   # kernel+XDP: xtcpd is part of the cost of having it attached.
   [[ "$1" == kernel_xdp ]] && pids="$xtcpd_pid $k_iperf"
   [[ "$2" == out ]] && reverse=(-R)
@@ -300,6 +322,15 @@ rr_case() {  # KIND(rr|crr|scale) STACK CONNECTIONS RUN
   measure "$1" "$2" "$4" "size=64 connections=$3" "$pids" $(( seconds + 90 )) \
     "$build/xtcp-perf" client --stack kernel --mode "$mode" --host "$DUT4" --port "$port" \
     --size 64 --duration "$seconds" --connections "$3" --json
+}
+
+# sockperf's own ping-pong: `sockperf pp` in the peer against `sockperf sr`
+# in the dut, on kernel TCP or under xtcp-run (full round trips, 64 B).
+sockperf_case() {  # STACK RUN
+  local port=$ports_kernel_sockperf pids=$k_sockperf
+  [[ "$1" == xtcp_run ]] && { port=$ports_run_sockperf; pids="$xtcpd_pid $r_sockperf"; }
+  measure sockperf "$1" "$2" "size=64" "$pids" $(( seconds + 20 )) \
+    sockperf pp --tcp -i "$DUT4" -p "$port" -t "$seconds" -m 64 --full-rtt
 }
 
 bulk_all() {  # STACK RUN
@@ -387,18 +418,21 @@ for (( run = 1; run <= runs; run++ )); do
   bulk_all kernel "$run"
   rr_case rr kernel 1 "$run"
   rr_case crr kernel 1 "$run"
-  log "run $run/$runs: xtcpd attached: kernel+XDP and xtcp"
+  sockperf_case kernel "$run"
+  log "run $run/$runs: xtcpd attached: kernel+XDP, xtcp and unmodified programs under xtcp-run"
   xtcpd_up
   for off in $offloads; do
     for dir in in out; do
       for n in $streams; do
         (( xdp_bulk )) && bulk_case kernel_xdp "$dir" "$n" "$off" "$run"
         bulk_case xtcp "$dir" "$n" "$off" "$run"
+        bulk_case xtcp_run "$dir" "$n" "$off" "$run"
       done
     done
   done
   rr_case rr xtcp 1 "$run"
   rr_case crr xtcp 1 "$run"
+  sockperf_case xtcp_run "$run"
   xtcpd_down
 done
 set_offload default

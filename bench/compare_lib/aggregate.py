@@ -18,8 +18,9 @@ import os
 import statistics
 import sys
 
-STACKS = ("kernel", "kernel_xdp", "xtcp")
-STACK_TITLES = {"kernel": "kernel", "kernel_xdp": "kernel+XDP", "xtcp": "xtcp"}
+STACKS = ("kernel", "kernel_xdp", "xtcp", "xtcp_run")
+STACK_TITLES = {"kernel": "kernel", "kernel_xdp": "kernel+XDP", "xtcp": "xtcp",
+                "xtcp_run": "xtcp-run"}
 # Payload of a full-sized frame: MTU 1500 - IPv4 20 - TCP 20 - timestamps 12
 # (both stacks negotiate RFC 7323 timestamps).
 PAYLOAD_PER_FRAME = 1448
@@ -38,6 +39,7 @@ METRICS = {
 }
 WORKLOAD_METRICS = {
     "bulk": ["gbps", "cpu_s_per_gb"],
+    "sockperf": ["tps", "p50_us", "p99_us", "p999_us", "cpu_us_per_txn"],
     "rr": ["tps", "p50_us", "p99_us", "p999_us", "cpu_us_per_txn"],
     "crr": ["cps", "p50_us", "p99_us", "cpu_us_per_txn"],
     "scale": ["tps", "p99_us", "cpu_us_per_txn"],
@@ -54,7 +56,11 @@ METHOD = [
     "program), then starts xtcpd and measures kernel+XDP (bulk only) and xtcp.",
     "Bulk: the real iperf3 client in the peer (`-R` for dut->peer, `-P 4` for 4 streams) "
     "against `iperf3 -s` (kernel, kernel+XDP) or `xtcp-perf server --stack xtcp` in the "
-    "dut; goodput is iperf3's sum_received.",
+    "dut; goodput is iperf3's sum_received. `xtcp-run`: the same unmodified iperf3 binary "
+    "(`iperf3 -s`) under `xtcp-run` (issue 7's LD_PRELOAD shim over libxtcp).",
+    "sockperf: `sockperf pp --tcp -m 64 --full-rtt` in the peer against `sockperf sr --tcp` "
+    "in the dut, on kernel TCP or under `xtcp-run`; percentiles are sockperf's round trips "
+    "over its valid window (after its 400 ms warm-up).",
     "RR/CRR/scale: `xtcp-perf client --stack kernel` in the peer against `xtcp-perf "
     "server --mode rr` (an echo server) on either stack in the dut; latency is the round "
     "trip of one 64 B request and its response (CRR: connect to response).",
@@ -81,6 +87,8 @@ def case_label(s):
         return f"RR {p['size']} B, 1 connection"
     if w == "crr":
         return f"CRR {p['size']} B"
+    if w == "sockperf":
+        return f"sockperf ping-pong {p['size']} B"
     return f"scale: RR {p['size']} B, {p['connections']} connections"
 
 
@@ -117,6 +125,7 @@ def build_figures(samples):
                     entry["errors"] = errors[:3]
                 fig["stacks"][st] = entry
             fig["ratio"] = ratio(fig, "xtcp", "kernel")
+            fig["ratio_xtcp_run"] = ratio(fig, "xtcp_run", "kernel")
             fig["ratio_vs_kernel_xdp"] = ratio(fig, "xtcp", "kernel_xdp")
             figures.append(fig)
     return figures
@@ -253,8 +262,8 @@ def cell(fig, stack):
     return s
 
 
-def ratio_cell(fig):
-    r = fig["ratio"]
+def ratio_cell(fig, key="ratio"):
+    r = fig.get(key)
     if r is None:
         return "-"
     mark = ""
@@ -271,17 +280,18 @@ def target_cell(t):
 
 
 def rows_for_table(figures, raw, idle):
-    header = ["figure", "unit", "kernel", "kernel+XDP", "xtcp", "xtcp/kernel"]
+    header = ["figure", "unit", "kernel", "kernel+XDP", "xtcp", "xtcp/kernel", "xtcp-run",
+              "xtcp-run/kernel"]
     rows = []
     for f in figures:
         rows.append([f["figure"], f["unit"], cell(f, "kernel"), cell(f, "kernel_xdp"), cell(f, "xtcp"),
-                     ratio_cell(f)])
+                     ratio_cell(f), cell(f, "xtcp_run"), ratio_cell(f, "ratio_xtcp_run")])
     if idle:
         s = stats([i["pct_of_core"] for i in idle])
-        rows.append(["idle xtcpd CPU", "% of a core", "", "", fmt(s["median"]), ""])
+        rows.append(["idle xtcpd CPU", "% of a core", "", "", fmt(s["median"]), "", "", ""])
     for e in (raw or {}).get("summary", []):
         rows.append([f"raw AF_XDP {e['case']} {e['size']} B frames ({e.get('mode')})", "Mpps", "", "",
-                     f"{e['mpps_median']:.3f} ({e['mpps_min']:.3f}-{e['mpps_max']:.3f})", ""])
+                     f"{e['mpps_median']:.3f} ({e['mpps_min']:.3f}-{e['mpps_max']:.3f})", "", "", ""])
     return header, rows
 
 

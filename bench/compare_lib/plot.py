@@ -20,7 +20,7 @@ except ImportError:
     HAVE_MATPLOTLIB = False
 
 STACKS = [("kernel", "kernel", "#4c72b0"), ("kernel_xdp", "kernel + XDP attached", "#8c8c8c"),
-          ("xtcp", "xtcp", "#dd8452")]
+          ("xtcp", "xtcp", "#dd8452"), ("xtcp_run", "unmodified program under xtcp-run", "#55a868")]
 
 
 def bars(ax, groups, labels):
@@ -68,11 +68,12 @@ def goodput(result, path):
 def latency(result, path):
     rr = [f for f in result["figures"] if f["workload"] == "rr" and f["metric"].endswith("_us")]
     crr = [f for f in result["figures"] if f["workload"] == "crr" and f["metric"].endswith("_us")]
-    figs = rr + crr
+    sp = [f for f in result["figures"] if f["workload"] == "sockperf" and f["metric"].endswith("_us")]
+    figs = rr + crr + sp
     if not figs:
         return False
-    labels = [("RR " if f["workload"] == "rr" else "CRR ") + f["metric"].replace("_us", "").replace(
-        "p999", "p99.9") for f in figs]
+    prefix = {"rr": "RR ", "crr": "CRR ", "sockperf": "sockperf "}
+    labels = [prefix[f["workload"]] + f["metric"].replace("_us", "").replace("p999", "p99.9") for f in figs]
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(figs)), 4.5))
     bars(ax, figs, labels)
     ax.set_yscale("log")  # p99.9 can be 100x p50

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Turns one measurement into one JSON line of compare.sh's samples.
 
-    record.py bulk|rr|crr|scale --stack S --run N --case NAME
+    record.py bulk|rr|crr|scale|sockperf --stack S --run N --case NAME
               --tool FILE --cpu FILE --t0 T --t1 T [--hz HZ] [--rc N] [--stderr FILE]
               [key=value ...]
     record.py --describe < SAMPLE_LINE      (one progress line)
 
---tool is what the client printed (iperf3 -J, or xtcp-perf client --json),
+--tool is what the client printed (iperf3 -J, xtcp-perf client --json, or
+sockperf pp's text summary, whose percentile lines may be on stderr),
 --cpu what cpu_sampler.py printed for the dut's processes, --t0/--t1 the
 wall time just before the client started and just after it ended. The dut
 CPU of a workload is the growth of its processes' on-CPU time over the
@@ -16,6 +17,7 @@ A run whose tool failed is recorded with ok=false and the reason.
 """
 import argparse
 import json
+import re
 import sys
 
 
@@ -119,6 +121,27 @@ def rr_metrics(tool, args, rows):
     return m, ""
 
 
+def sockperf_metrics(text, args, rows):
+    """sockperf pp --full-rtt's summary: round-trip percentiles (us) and rate."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    valid = re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+); "
+                      r"ReceivedMessages=(\d+)", text)
+    pct = {float(q): float(v) for q, v in re.findall(r"percentile ([0-9.]+) =\s*([0-9.]+)", text)}
+    if not valid or not all(q in pct for q in (50.0, 99.0, 99.9)):
+        return None, "sockperf printed no summary: " + text.strip()[-200:]
+    seconds, received = float(valid.group(1)), int(valid.group(3))
+    if received == 0 or seconds <= 0:
+        return None, "sockperf: no message came back"
+    m = {"tps": received / seconds, "transactions": received, "p50_us": pct[50.0],
+         "p99_us": pct[99.0], "p999_us": pct[99.9], "window_s": seconds}
+    # sockperf's valid window ends with the run: cut the CPU to its last `seconds`.
+    dut, machine = window_cpu(rows, args.t1 - seconds, args.t1, args.hz)
+    if dut is not None:
+        m.update(dut_cpu_s=dut, machine_cpu_s=machine,
+                 cpu_us_per_txn=dut / received * 1e6, machine_cpu_us_per_txn=machine / received * 1e6)
+    return m, ""
+
+
 def describe(line):
     """One progress line for a sample (compare.sh prints it as it goes)."""
     s = json.loads(line)
@@ -146,7 +169,7 @@ def main():
         print(describe(sys.stdin.read()))
         return 0
     ap = argparse.ArgumentParser()
-    ap.add_argument("kind", choices=["bulk", "rr", "crr", "scale"])
+    ap.add_argument("kind", choices=["bulk", "rr", "crr", "scale", "sockperf"])
     ap.add_argument("--stack", required=True)
     ap.add_argument("--run", type=int, required=True)
     ap.add_argument("--case", required=True)
@@ -165,8 +188,21 @@ def main():
         params[k] = int(v) if v.isdigit() else v
     sample = {"workload": args.kind, "case": args.case, "stack": args.stack, "run": args.run,
               "params": params, "wall_s": args.t1 - args.t0, "ok": False, "error": ""}
-    tool, why = load_tool(args.tool)
     rows = load_cpu(args.cpu)
+    if args.kind == "sockperf":  # text, not JSON
+        try:
+            text = open(args.tool).read() + "\n" + (open(args.stderr).read() if args.stderr else "")
+        except OSError as e:
+            text = ""
+            why = f"no output ({e.strerror})"
+        tool = None
+        if text:
+            metrics, why = sockperf_metrics(text, args, rows)
+            if metrics is not None:
+                sample["metrics"] = metrics
+                sample["ok"] = True
+    else:
+        tool, why = load_tool(args.tool)
     if tool is not None:
         fn = bulk_metrics if args.kind == "bulk" else rr_metrics
         metrics, why = fn(tool, args, rows)

@@ -14,8 +14,8 @@ import sys
 
 # (workload, metric, params that must match, stacks)
 REQUIRED = [
-    ("bulk", "gbps", {"dir": "in", "streams": 1}, ("kernel", "kernel_xdp", "xtcp")),
-    ("bulk", "gbps", {"dir": "out", "streams": 1}, ("kernel", "kernel_xdp", "xtcp")),
+    ("bulk", "gbps", {"dir": "in", "streams": 1}, ("kernel", "kernel_xdp", "xtcp", "xtcp_run")),
+    ("bulk", "gbps", {"dir": "out", "streams": 1}, ("kernel", "kernel_xdp", "xtcp", "xtcp_run")),
     ("bulk", "cpu_s_per_gb", {"dir": "in", "streams": 1}, ("kernel", "kernel_xdp", "xtcp")),
     ("rr", "tps", {}, ("kernel", "xtcp")),
     ("rr", "p50_us", {}, ("kernel", "xtcp")),
@@ -25,6 +25,10 @@ REQUIRED = [
     ("crr", "cps", {}, ("kernel", "xtcp")),
     ("scale", "tps", {}, ("kernel", "xtcp")),
     ("scale", "cpu_us_per_txn", {}, ("kernel", "xtcp")),
+    # Unmodified sockperf on kernel TCP and under xtcp-run (issue 7).
+    ("sockperf", "p50_us", {}, ("kernel", "xtcp_run")),
+    ("sockperf", "p99_us", {}, ("kernel", "xtcp_run")),
+    ("sockperf", "tps", {}, ("kernel", "xtcp_run")),
 ]
 
 
