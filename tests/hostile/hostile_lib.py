@@ -18,6 +18,7 @@ import os
 import queue
 import random
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -113,6 +114,13 @@ class Report:
             self.failed.append(what)
             print(f"[{t:6.1f}s] FAIL {what}{': ' + detail if detail else ''}", flush=True)
         return ok
+
+    def known(self, what, ok, detail=""):
+        """A check of something known broken outside this test's reach
+        (named in the report): printed, not failed, until it passes."""
+        word = "XPASS (fixed: make it a check)" if ok else "KNOWN-BROKEN"
+        print(f"[{time.monotonic() - self.t0:6.1f}s] {word} {what}{': ' + detail if detail else ''}",
+              flush=True)
 
     def log(self, msg):
         print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", flush=True)
@@ -331,10 +339,11 @@ class LiveConn:
         end = time.monotonic() + limit
         while True:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(max(end - time.monotonic(), 0.5))
             try:
                 s.connect((self.env.dut_ip, self.port))
                 break
-            except (ConnectionRefusedError, ConnectionResetError):
+            except (ConnectionRefusedError, ConnectionResetError, socket.timeout):
                 s.close()
                 if time.monotonic() > end:
                     raise
@@ -523,3 +532,40 @@ class GhostConn:
             elif off - acked > 0:  # nothing came: resend from the ACK
                 off = acked
         return False
+
+
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+class FrameMaker:
+    """Many forged frames fast: scapy builds one template, each frame only
+    patches SEQ / ACK / payload and the checksums (RFC 1071 sums)."""
+
+    def __init__(self, template):
+        b = bytes(template)
+        self.eth, ihl = b[:14], (b[14] & 0x0F) * 4
+        self.ip = bytearray(b[14:14 + ihl])
+        self.tcp = bytearray(b[14 + ihl:])
+        self.pseudo = bytes(self.ip[12:20]) + b"\0\x06"
+
+    def frame(self, seq, payload=b"", ack=None, sport=None):
+        ip, tcp = bytearray(self.ip), bytearray(self.tcp)
+        if sport is not None:
+            struct.pack_into("!H", tcp, 0, sport)
+        struct.pack_into("!H", ip, 2, len(ip) + len(tcp) + len(payload))
+        struct.pack_into("!H", ip, 10, 0)
+        struct.pack_into("!H", ip, 10, _csum(bytes(ip)))
+        struct.pack_into("!I", tcp, 4, seq)
+        if ack is not None:
+            struct.pack_into("!I", tcp, 8, ack)
+        struct.pack_into("!H", tcp, 16, 0)
+        seg = bytes(tcp) + payload
+        struct.pack_into("!H", tcp, 16,
+                         _csum(self.pseudo + struct.pack("!H", len(seg)) + seg))
+        return self.eth + bytes(ip) + bytes(tcp) + payload
