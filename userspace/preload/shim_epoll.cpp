@@ -28,7 +28,6 @@ struct Reg {
   uint32_t events;
   epoll_data_t data;
   bool kernel;     // still an undecided (kernel) socket: the kernel reports it
-  bool armed = false;
   bool signalled = false;
   bool oneshot_fired = false;
   // A listener is asked (a poll(2) inside libxtcp) only when it may be
@@ -66,8 +65,12 @@ Reg* find(EpollSet* set, int fd) {
   return nullptr;
 }
 
-// Readiness of one registration in epoll bits; arms it when nothing new.
-uint32_t check(Reg& r, bool arm) {
+// Readiness of one registration in epoll bits. A connection with nothing
+// new is left with its sleep announced (xtcp_wait_prepare): the daemon
+// signals its eventfd once per announcement, and the kernel registration is
+// edge-triggered, so the sleep is never "finished" here: no eventfd drain,
+// no syscall per connection per wait (the next announcement replaces it).
+uint32_t check(Reg& r) {
   xtcp_ctx* ctx = shim().ctx;
   Sock* s = r.s;
   const short want = xtcp_interest(r.events);
@@ -78,34 +81,28 @@ uint32_t check(Reg& r, bool arm) {
   int x = xtcp_wait_prepare(ctx, s->h, want);
   if (s->kind == SockKind::kListener && s->h2 >= 0) x |= xtcp_wait_prepare(ctx, s->h2, want);
   if (s->kind == SockKind::kListener) r.listener_maybe = x != 0;
-  const bool armed_now = x == 0;  // prepare announced a sleep
+  const bool armed_now = x == 0;  // prepare announced the sleep
   if (s->stash_len > 0 && (want & XTCP_POLLIN)) x |= XTCP_POLLIN;  // peeked bytes
   uint32_t report = epoll_bits(static_cast<short>(x), r.events);
   if (r.events & EPOLLET) report = edge_report(r.edge, report, r.signalled, s->in_gen, s->out_gen);
   r.signalled = false;
   if (s->kind != SockKind::kConn) return report;
-  if (armed_now) {
-    r.armed = arm;
-    if (!arm) xtcp_wait_finish(ctx, s->h);
-  } else if (report == 0 && arm) {
+  if (!armed_now && report == 0) {
     // Edge-triggered and nothing new: sleep on the bits that are off.
     const short off = static_cast<short>(want & ~x);
-    if (xtcp_wait_prepare(ctx, s->h, off) == 0) r.armed = true;
+    xtcp_wait_prepare(ctx, s->h, off);
   }
   return report;
 }
 
-int scan(EpollSet* set, epoll_event* out, int max, bool arm) {
+int scan(EpollSet* set, epoll_event* out, int max) {
   int n = 0;
   const size_t count = set->regs.size();
   for (size_t k = 0; k < count; ++k) {
     Reg& r = set->regs[(set->next + k) % count];
     if (r.kernel || r.oneshot_fired || !is_live(r.s)) continue;
-    if (n == max) {
-      if (!arm) break;
-      continue;  // the rest stays unarmed: we will not sleep this round
-    }
-    const uint32_t bits = check(r, arm);
+    if (n == max) break;  // the rest waits for the next call (round robin)
+    const uint32_t bits = check(r);
     if (!bits) continue;
     out[n].events = bits;
     out[n].data = r.data;
@@ -114,14 +111,6 @@ int scan(EpollSet* set, epoll_event* out, int max, bool arm) {
   }
   if (count) set->next = (set->next + 1) % count;
   return n;
-}
-
-void finish(EpollSet* set) {
-  for (Reg& r : set->regs) {
-    if (!r.armed) continue;
-    r.armed = false;
-    if (is_live(r.s) && r.s->kind == SockKind::kConn) xtcp_wait_finish(shim().ctx, r.s->h);
-  }
 }
 
 // Drops the shim's own wake-ups from what the kernel returned.
@@ -151,11 +140,10 @@ int xwait(int epfd, epoll_event* ev, int max, int timeout_ms, const sigset_t* ma
       Locked l;
       EpollSet* set = set_of(epfd);
       if (!set) return real().epoll_pwait(epfd, ev, max, 0, mask);
-      n = scan(set, ev, max, true);
+      n = scan(set, ev, max);
       if (n > 0) {
         int k = real().epoll_pwait(epfd, ev + n, max - n, 0, mask);
         k = k < 0 ? 0 : filter(set, ev + n, k);
-        finish(set);
         return n + k;
       }
     }
@@ -165,10 +153,9 @@ int xwait(int epfd, epoll_event* ev, int max, int timeout_ms, const sigset_t* ma
     Locked l;
     EpollSet* set = set_of(epfd);
     if (!set) return k;
-    finish(set);
     if (k < 0) return fail_errno(err);
     k = filter(set, ev, k);
-    k += scan(set, ev + k, max - k, false);
+    k += scan(set, ev + k, max - k);
     if (k > 0 || left == 0) return k;
   }
 }
@@ -197,7 +184,6 @@ int ctl_locked(int epfd, int op, int fd, epoll_event* ev, Sock* s) {
   }
   if (!r) return fail_errno(ENOENT);
   if (op == EPOLL_CTL_DEL) {
-    if (r->armed && is_live(s) && s->kind == SockKind::kConn) xtcp_wait_finish(shim().ctx, s->h);
     const int rc = real().epoll_ctl(epfd, op, fd, ev);
     set->regs.erase(set->regs.begin() + (r - set->regs.data()));
     return live ? 0 : rc;
