@@ -104,11 +104,23 @@ start_daemon() {  # SPEC or -
   if [ "$1" = - ]; then e2e_daemon; else e2e_daemon --fault "$1"; fi
 }
 
+# app.listeners counts a LISTEN as soon as xtcpd gets it; the shard puts
+# the port into the XDP program's map a little later (queue0.listeners).
+# A SYN in between reaches the dut's kernel and is refused.
+wait_steered() {  # PORT PID
+  e2e_wait_listen "$1" 1 "$2"
+  _i=0
+  until [ "$(e2e_stat queue0.listeners)" -ge 1 ] 2>/dev/null; do
+    [ $_i -lt 50 ] || e2e_fail "port $1: queue0.listeners stays 0 after the LISTEN"
+    sleep 0.1; _i=$((_i + 1))
+  done
+}
+
 # peer -> dut: kernel socat sends, xtcp-cat -l receives.
 transfer_in() {  # ADDR PORT
   e2e_cat -l "$1" "$2" < /dev/null > "$T/out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
-  e2e_wait_listen "$2" 1 "$_cat"
+  wait_steered "$2" "$_cat"
   T0=$(e2e_now)
   e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$(e2e_bracket "$1"):$2"
   e2e_expect_ok "peer socat -> $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
@@ -120,7 +132,7 @@ transfer_in() {  # ADDR PORT
 transfer_out() {  # ADDR PORT
   e2e_cat -l "$1" "$2" < "$T/in" > "$T/cat.out" 2> "$T/cat.log" &
   _cat=$!; E2E_PIDS="$E2E_PIDS $_cat"
-  e2e_wait_listen "$2" 1 "$_cat"
+  wait_steered "$2" "$_cat"
   T0=$(e2e_now)
   e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$(e2e_bracket "$1"):$2" "CREATE:$T/out"
   e2e_expect_ok "peer socat <- $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
