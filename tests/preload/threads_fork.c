@@ -8,7 +8,9 @@
  *  3. fork: the child finds A unusable (write -> EBADF, docs/preload.md),
  *     closes it, and does 64 KiB of round trips on a connection of its own;
  *  4. after the child, the parent's A still echoes (the child's close did
- *     not close it).
+ *     not close it);
+ *  5. SO_RCVTIMEO 200 ms on A: a read with nothing to come fails with
+ *     EAGAIN after about that long (socket(7)).
  * Exits 0 and prints "done" when all held; 1 otherwise.
  * usage: threads_fork ECHO_ADDR ECHO_PORT
  */
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +128,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "threads_fork: parent's connection broken after the child\n");
     return 1;
   }
+  struct timeval tv = {0, 200000};
+  if (setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) return 1;
+  struct timeval t0, t1;
+  gettimeofday(&t0, NULL);
+  char c;
+  errno = 0;
+  const ssize_t r = read(a, &c, 1);
+  const int err = errno;
+  gettimeofday(&t1, NULL);
+  const long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+  if (r != -1 || err != EAGAIN || ms < 150 || ms > 3000) {
+    fprintf(stderr, "threads_fork: SO_RCVTIMEO read: %zd, errno %d, after %ld ms\n", r, err, ms);
+    return 1;
+  }
+  printf("SO_RCVTIMEO: read timed out with EAGAIN\n");
   close(a);
   printf("done\n");
   return 0;

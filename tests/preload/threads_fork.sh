@@ -3,7 +3,7 @@
 # dut, a socat echo server in the peer): 4 threads with blocking
 # connections at once, every byte echoed; a forked child gets EBADF on an
 # inherited xtcp socket, closes it without harming the parent's connection,
-# and opens its own.
+# and opens its own; SO_RCVTIMEO ends a read with EAGAIN.
 # Usage: threads_fork.sh BUILD_DIR
 . "$(dirname "$0")/preload_lib.sh"
 pl_need socat
@@ -15,7 +15,8 @@ before=$(pl_bytes_moved)
 pl_bg prog "$B/xtcp-preload-threads" "$PEER4" 7101
 e2e_expect_ok "threads_fork" "$LAST_PID" 60
 pl_expect_xtcp prog
-for line in "threads: 4 x 200 round trips echoed" "child: inherited socket EBADF, own connection 64 KiB echoed" "done"; do
+for line in "threads: 4 x 200 round trips echoed" "child: inherited socket EBADF, own connection 64 KiB echoed" \
+  "SO_RCVTIMEO: read timed out with EAGAIN" "done"; do
   grep -qx "$line" "$T/prog.log" || e2e_fail "missing line '$line'"
 done
 moved=$(($(pl_bytes_moved) - before))

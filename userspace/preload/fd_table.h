@@ -44,6 +44,9 @@ struct Sock {
   int keep_cnt = -1;
   int rcvbuf = -1;
   int sndbuf = -1;
+  // SO_RCVTIMEO / SO_SNDTIMEO in ms (-1: wait forever, the default).
+  int rcvtimeo_ms = -1;
+  int sndtimeo_ms = -1;
   // Bumped when a read / write ends in EAGAIN (and in_gen on every accept
   // of a listener): epoll then looks again, and edge-triggered epoll
   // reports the next readiness of that direction as a new edge.

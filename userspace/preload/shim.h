@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <mutex>
 
 #include "preload/addr_policy.h"
@@ -64,6 +65,18 @@ inline int fail_errno(int e) {
   errno = e;
   return -1;
 }
+
+// How long a blocking call may still wait (SO_RCVTIMEO / SO_SNDTIMEO):
+// -1 forever, else the ms left (0 once expired).
+class Timeout {
+ public:
+  explicit Timeout(int ms);
+  int left() const;
+  bool expired() const { return left() == 0; }
+
+ private:
+  int64_t end_ms_ = -1;
+};
 
 // Blocking helper: waits until the connection may be ready for `xevents`
 // (XTCP_POLL*) or timeout_ms passes, sleeping on the placeholder fd with

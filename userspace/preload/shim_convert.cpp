@@ -6,6 +6,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include "preload/shim.h"
 #include "preload/shim_convert.h"
 
@@ -83,6 +85,24 @@ void close_handles(Sock* s) {
   if (s->h >= 0) xtcp_close(shim().ctx, s->h);
   if (s->h2 >= 0) xtcp_close(shim().ctx, s->h2);
   s->h = s->h2 = -1;
+}
+
+namespace {
+
+int64_t now_ms() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+Timeout::Timeout(int ms) : end_ms_(ms < 0 ? -1 : now_ms() + ms) {}
+
+int Timeout::left() const {
+  if (end_ms_ < 0) return -1;
+  const int64_t d = end_ms_ - now_ms();
+  return d > 0 ? static_cast<int>(d) : 0;
 }
 
 int wait_conn(int fd, Sock* s, short xevents, int timeout_ms) {

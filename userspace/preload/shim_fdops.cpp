@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <linux/tcp.h>  // struct tcp_info with the byte counters
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdarg>
@@ -102,6 +103,16 @@ int getsockopt_xtcp(Sock* s, int level, int name, void* val, socklen_t* len) {
       case SO_PROTOCOL: return put_int(val, len, IPPROTO_TCP);
       case SO_ACCEPTCONN: return put_int(val, len, !conn);
       case SO_KEEPALIVE: return put_int(val, len, s->keepalive > 0);
+      case SO_RCVTIMEO:
+      case SO_SNDTIMEO: {
+        const int ms = name == SO_RCVTIMEO ? s->rcvtimeo_ms : s->sndtimeo_ms;
+        timeval tv{};
+        if (ms > 0) tv = {ms / 1000, (ms % 1000) * 1000};
+        const socklen_t n = *len < sizeof tv ? *len : sizeof tv;
+        std::memcpy(val, &tv, n);
+        *len = n;
+        return 0;
+      }
       case SO_REUSEADDR:
       case SO_REUSEPORT: return put_int(val, len, 1);
       // A listener has no rings: what was asked, else tcp(7)'s defaults.
@@ -160,11 +171,20 @@ int setsockopt_common(Sock* s, int level, int name, const void* val, socklen_t l
         (name == SO_RCVBUF ? s->rcvbuf : s->sndbuf) = v;
         if (conn) xtcp_setopt(ctx, s->h, name == SO_RCVBUF ? XTCP_RCVBUF : XTCP_SNDBUF, &v, sizeof v);
         return 0;  // clamped to the ring, as the kernel clamps to rmem_max
+      case SO_RCVTIMEO:
+      case SO_SNDTIMEO: {
+        if (!val || len < sizeof(timeval)) return fail_errno(EINVAL);
+        timeval tv;
+        std::memcpy(&tv, val, sizeof tv);
+        if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0) return fail_errno(EDOM);
+        const int64_t ms = tv.tv_sec * 1000LL + (tv.tv_usec + 999) / 1000;
+        const int v_ms = ms == 0 ? -1 : (ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms));  // 0: forever
+        (name == SO_RCVTIMEO ? s->rcvtimeo_ms : s->sndtimeo_ms) = v_ms;
+        return 0;
+      }
       case SO_REUSEADDR:
       case SO_REUSEPORT:
       case SO_LINGER:
-      case SO_RCVTIMEO:
-      case SO_SNDTIMEO:
       case SO_PRIORITY:
         return 0;  // no xtcp equivalent; accepted (docs/preload.md)
       default: return live ? fail_errno(ENOPROTOOPT) : 0;

@@ -62,6 +62,7 @@ ssize_t do_recv(int fd, Sock* s, void* buf, size_t len, int flags) {
   if (s->kind != SockKind::kConn) return fail_errno(ENOTCONN);
   const bool nb = s->nonblock || (flags & MSG_DONTWAIT);
   const bool peek = flags & MSG_PEEK;
+  const Timeout t(s->rcvtimeo_ms);
   size_t got = 0;
   auto* p = static_cast<char*>(buf);
   for (;;) {
@@ -74,13 +75,15 @@ ssize_t do_recv(int fd, Sock* s, void* buf, size_t len, int flags) {
     }
     if (n == 0 || len == 0) return static_cast<ssize_t>(got);
     if (errno != EAGAIN || nb) return got > 0 ? static_cast<ssize_t>(got) : -1;
-    wait_conn(fd, s, XTCP_POLLIN, -1);
+    if (t.expired()) return got > 0 ? static_cast<ssize_t>(got) : fail_errno(EAGAIN);  // socket(7)
+    wait_conn(fd, s, XTCP_POLLIN, t.left());
   }
 }
 
 ssize_t do_send(int fd, Sock* s, const void* buf, size_t len, int flags) {
   if (s->kind != SockKind::kConn) return fail_errno(ENOTCONN);
   const bool nb = s->nonblock || (flags & MSG_DONTWAIT);
+  const Timeout t(s->sndtimeo_ms);
   size_t done = 0;
   const auto* p = static_cast<const char*>(buf);
   for (;;) {
@@ -98,7 +101,8 @@ ssize_t do_send(int fd, Sock* s, const void* buf, size_t len, int flags) {
       return -1;
     }
     if (n < 0 && nb) return done > 0 ? static_cast<ssize_t>(done) : -1;
-    wait_conn(fd, s, XTCP_POLLOUT, -1);
+    if (t.expired()) return done > 0 ? static_cast<ssize_t>(done) : fail_errno(EAGAIN);  // socket(7)
+    wait_conn(fd, s, XTCP_POLLOUT, t.left());
   }
 }
 

@@ -83,9 +83,13 @@ int xtcp_listen_both(xtcp_ctx* ctx, Sock* s, int backlog, int* h2) {
   return h;
 }
 
+// socket(7): SO_SNDTIMEO bounds connect; on expiry EINPROGRESS (the
+// handshake goes on, as with the kernel).
 int connect_wait(int fd, Sock* s) {
-  for (int rounds = 0;; ++rounds) {
-    const int r = wait_conn(fd, s, XTCP_POLLOUT, -1);
+  const Timeout t(s->sndtimeo_ms);
+  for (;;) {
+    if (t.expired()) return fail_errno(EINPROGRESS);
+    const int r = wait_conn(fd, s, XTCP_POLLOUT, t.left());
     if (r & XTCP_POLLOUT) return 0;
     if (r & (XTCP_POLLERR | XTCP_POLLHUP)) {
       Locked l;
@@ -174,6 +178,7 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   if (s->kind != SockKind::kListener) return fail_errno(EINVAL);
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return fail_errno(EINVAL);
   sockaddr_storage peer{};
+  const Timeout t(s->rcvtimeo_ms);  // socket(7): SO_RCVTIMEO bounds accept too
   for (;;) {
     {
       Locked l;
@@ -202,14 +207,16 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
         c->keep_cnt = s->keep_cnt;
         c->rcvbuf = s->rcvbuf;
         c->sndbuf = s->sndbuf;
+        c->rcvtimeo_ms = s->rcvtimeo_ms;
+        c->sndtimeo_ms = s->sndtimeo_ms;
         apply_options(shim().ctx, c);
         to_app_addr(s->domain, peer, addr, len);
         return nfd;
       }
       if (errno != EAGAIN) return -1;
-      if (s->nonblock) return fail_errno(EAGAIN);
+      if (s->nonblock || t.expired()) return fail_errno(EAGAIN);
     }
-    wait_conn(fd, s, XTCP_POLLIN, -1);
+    wait_conn(fd, s, XTCP_POLLIN, t.left());
   }
 }
 
