@@ -2,7 +2,8 @@
 # Issue 7: the real iperf3 (Debian's, unmodified) over xtcp. `xtcp-run
 # iperf3 -s` in the dut against a kernel `iperf3 -c` in the peer: forward,
 # reverse (-R) and 4 streams (-P 4), 2 s each; then `xtcp-run iperf3 -c`
-# in the dut against a kernel `iperf3 -s` in the peer. Each run must end
+# in the dut (via sh -c: across fork+exec) against a kernel `iperf3 -s` in
+# the peer. Each run must end
 # with iperf3's own summary (bytes > 0 both ways in its JSON) and xtcpd's
 # byte counters must grow by at least what iperf3 reports.
 # Usage: iperf3.sh BUILD_DIR
@@ -44,14 +45,18 @@ e2e_daemon_alive
 e2e_alive "$SERVER" || e2e_fail "xtcp-run iperf3 -s exited"
 kill "$SERVER"; e2e_wait_pid "$SERVER" 5 || true
 
-# The other way round: iperf3 -c under xtcp-run, the kernel's iperf3 -s.
+# The other way round: iperf3 -c under xtcp-run (started by a shell), the
+# kernel's iperf3 -s.
 ip netns exec "$PEER" iperf3 -s -1 -p 5202 > "$T/kserver.log" 2>&1 &
 KSERVER=$!
 E2E_PIDS="$E2E_PIDS $KSERVER"
 pl_peer_listening 5202
 before=$(pl_bytes_moved)
 rc=0
-timeout 30 ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- iperf3 -c "$PEER4" -p 5202 -t "$SECS" -J \
+# Through a shell that forks and execs iperf3: the environment carries the
+# shim across exec (docs/preload.md).
+# shellcheck disable=SC2016 # the inner shell expands $1 and $2
+timeout 30 ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- sh -c 'iperf3 -c "$1" -p 5202 -t "$2" -J; exit $?' sh "$PEER4" "$SECS" \
   > "$T/client.json" 2> "$T/client.log" || rc=$?
 [ "$rc" = 0 ] || e2e_fail "xtcp-run iperf3 -c exited $rc: $(tail -n 3 "$T/client.log") $(tail -c 300 "$T/client.json")"
 pl_expect_xtcp client
