@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <ctime>
 #include <vector>
@@ -40,10 +41,14 @@ struct Reg {
 };
 
 struct EpollSet {
-  std::vector<Reg> regs;
-  size_t next = 0;  // round-robin start when more are ready than fit
-  size_t xtcp_regs() const {
-    return static_cast<size_t>(std::count_if(regs.begin(), regs.end(), [](const Reg& r) { return !r.kernel; }));
+  std::vector<Reg> regs;  // changed and read under the shim lock only
+  size_t next = 0;        // round-robin start when more are ready than fit
+  // Registrations that are xtcp (not kernel): read without the lock by
+  // epoll_wait to decide whether the shim must look at all.
+  std::atomic<int> xtcp_regs{0};
+  void recount() {
+    xtcp_regs.store(static_cast<int>(std::count_if(regs.begin(), regs.end(), [](const Reg& r) { return !r.kernel; })),
+                    std::memory_order_release);
   }
 };
 
@@ -163,7 +168,7 @@ int xwait(int epfd, epoll_event* ev, int max, int timeout_ms, const sigset_t* ma
 bool wants_shim(int epfd) {
   if (inside()) return false;
   EpollSet* set = set_of(epfd);
-  return set && set->xtcp_regs() > 0;
+  return set && set->xtcp_regs.load(std::memory_order_acquire) > 0;
 }
 
 int ctl_locked(int epfd, int op, int fd, epoll_event* ev, Sock* s) {
@@ -180,12 +185,14 @@ int ctl_locked(int epfd, int op, int fd, epoll_event* ev, Sock* s) {
     const int rc = live ? add_tagged(epfd, fd) : real().epoll_ctl(epfd, op, fd, ev);
     if (rc < 0) return rc;
     set->regs.push_back(Reg{.fd = fd, .s = s, .events = ev->events, .data = ev->data, .kernel = !live});
+    set->recount();
     return 0;
   }
   if (!r) return fail_errno(ENOENT);
   if (op == EPOLL_CTL_DEL) {
     const int rc = real().epoll_ctl(epfd, op, fd, ev);
     set->regs.erase(set->regs.begin() + (r - set->regs.data()));
+    set->recount();
     return live ? 0 : rc;
   }
   if (op != EPOLL_CTL_MOD || !ev) return fail_errno(EINVAL);
@@ -206,6 +213,7 @@ void epoll_forget_fd(int fd) {
     EpollSet* set = g_sets[epfd];
     auto& v = set->regs;
     v.erase(std::remove_if(v.begin(), v.end(), [fd](const Reg& r) { return r.fd == fd; }), v.end());
+    set->recount();
   }
 }
 
@@ -224,6 +232,7 @@ void epoll_on_convert(int fd, Sock* s) {
     if (!r || r->s != s || !r->kernel) continue;
     // The kernel socket's registration went with it (dup3 closed it).
     r->kernel = false;
+    set->recount();
     add_tagged(epfd, fd);
   }
 }
