@@ -109,8 +109,11 @@ e2e_daemon() {  # extra xtcpd arguments
   if [ -n "$STANDIN" ]; then e2e_log "stand-in mode: no xtcpd"; return 0; fi
   # A 2 s TIME-WAIT (default 60 s, as Linux) lets the leak checks demand
   # that every connection is gone.
+  # Emptied here, not by the background child's redirection: a restarted
+  # daemon must not be taken as ready on its predecessor's `ready` line.
+  : > "$T/xtcpd.log"
   ip netns exec "$DUT" "$B/xtcpd" --iface "$DIF" --socket "$SOCK" --time-wait 2 "$@" \
-    > "$T/xtcpd.log" 2>&1 &
+    >> "$T/xtcpd.log" 2>&1 &
   E2E_DAEMON_PID=$!
   e2e_wait_line "$T/xtcpd.log" ready 15 "$E2E_DAEMON_PID"
   e2e_log "xtcpd: $(grep '^ready' "$T/xtcpd.log")"
@@ -158,9 +161,11 @@ e2e_ctl() { "$B/xtcpctl" --socket "$SOCK" "$@"; }
 # One counter from `xtcpctl stats` (empty when missing).
 e2e_stat() { e2e_ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 
-# Waits until COUNT listeners exist (app.listeners), or PORT listens in the
-# dut's kernel in stand-in mode. Fails at once if the listening app PID
-# (optional) exits.
+# Waits until every queue's shard holds COUNT listeners (queueN.listeners:
+# counted once the shard installed the port in the XDP map; app.listeners
+# counts a LISTEN as soon as it arrives, before a SYN would be steered), or
+# PORT listens in the dut's kernel in stand-in mode. Fails at once if the
+# listening app PID (optional) exits.
 e2e_wait_listen() {  # PORT COUNT [PID]
   _i=0
   while :; do
@@ -168,10 +173,12 @@ e2e_wait_listen() {  # PORT COUNT [PID]
     if [ -n "$STANDIN" ]; then
       ip netns exec "$DUT" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
     else
-      _n=$(e2e_stat app.listeners)
+      # The fewest listeners any queue holds.
+      _n=$(e2e_ctl stats | awk '$1 ~ /^queue[0-9]+\.listeners$/ { if (m == "" || $2 < m) m = $2 }
+                                END { print m }')
       [ -n "$_n" ] && [ "$_n" -ge "$2" ] && return 0
     fi
-    [ $_i -lt 100 ] || e2e_fail "nothing listens on port $1 after 10 s (app.listeners=${_n:-?})"
+    [ $_i -lt 100 ] || e2e_fail "nothing listens on port $1 after 10 s (fewest queueN.listeners=${_n:-?})"
     sleep 0.1; _i=$((_i + 1))
   done
 }

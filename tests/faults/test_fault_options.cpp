@@ -21,8 +21,7 @@ ParsedOptions parse(std::vector<std::string_view> args) {
 TEST_CASE("without --fault nothing is injected", "[faults][options]") {
   const ParsedOptions r = parse({});
   REQUIRE(r.action == ParsedOptions::Action::kRun);
-  CHECK_FALSE(r.fault.any());
-  CHECK_FALSE(daemon::fault_options().any());
+  CHECK_FALSE(r.config.fault.any());
 }
 
 TEST_CASE("--fault fills every field", "[faults][options]") {
@@ -31,7 +30,7 @@ TEST_CASE("--fault fills every field", "[faults][options]") {
                                  "rx-delay=1e-4,tx-drop=0.5,tx-dup=1,tx-corrupt=0,"
                                  "reorder-depth=5,delay-ms=7,seed=42"});
   REQUIRE(r.action == ParsedOptions::Action::kRun);
-  const stack::FaultConfig& f = r.fault;
+  const stack::FaultConfig& f = r.config.fault;
   CHECK(f.rx_drop_ppm == 10000);
   CHECK(f.rx_dup_ppm == 20000);
   CHECK(f.rx_reorder_ppm == 30000);
@@ -43,18 +42,13 @@ TEST_CASE("--fault fills every field", "[faults][options]") {
   CHECK(f.reorder_depth == 5);
   CHECK(f.delay == tcp::Duration::millis(7));
   CHECK(f.seed == 42);
-  // What the shards will read (ShardUnit's UnitConfig default).
-  CHECK(daemon::fault_options().rx_dup_ppm == 20000);
-  // A later run without --fault turns it off again.
-  REQUIRE(parse({}).action == ParsedOptions::Action::kRun);
-  CHECK_FALSE(daemon::fault_options().any());
 }
 
 TEST_CASE("--fault=SPEC spelling works", "[faults][options]") {
   const ParsedOptions r = parse({"--fault=tx-drop=0.25"});
   REQUIRE(r.action == ParsedOptions::Action::kRun);
-  CHECK(r.fault.tx_drop_ppm == 250000);
-  CHECK(r.fault.seed == stack::kDefaultFaultSeed);
+  CHECK(r.config.fault.tx_drop_ppm == 250000);
+  CHECK(r.config.fault.seed == stack::kDefaultFaultSeed);
 }
 
 TEST_CASE("bad --fault values name the item", "[faults][options]") {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/fault_packet_io.h"
 #include "xsk/config.h"
 #include "xtcp/control.h"
 
@@ -41,6 +42,8 @@ struct Config {
   uint32_t app_memory_mib = kDefaultAppMemoryMib;
   std::string socket_group;             // "" : the daemon's own group
   uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
+  // --fault (issue 6, tests only): off unless fault.any().
+  stack::FaultConfig fault;
 };
 
 // The socket xtcpd serves and xtcpctl reaches when no --socket is given:

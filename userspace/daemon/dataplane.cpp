@@ -92,6 +92,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   base.rx_ring = cfg.conn_buffer;
   base.tx_ring = cfg.conn_buffer;
   base.loop.policy = policy_of(cfg.poll);
+  base.fault = cfg.fault;
   stack::ShardConfig& sc = base.shard;
   sc.local_mac.bytes = link->mac;
   sc.local_v4 = app.local_v4;
@@ -218,6 +219,16 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "ring_violations", u.bridge.ring_violations);
     add_stat(out, p + "app_kicks", u.bridge.kicks);
     add_stat(out, p + "app_wakes", u.bridge.app_wakes);
+    if (u.fault_on) {  // --fault: what the injector did (issue 6)
+      add_stat(out, p + "fault_rx_dropped", u.fault.rx_dropped);
+      add_stat(out, p + "fault_rx_duplicated", u.fault.rx_duplicated);
+      add_stat(out, p + "fault_rx_reordered", u.fault.rx_reordered);
+      add_stat(out, p + "fault_rx_corrupted", u.fault.rx_corrupted);
+      add_stat(out, p + "fault_rx_delayed", u.fault.rx_delayed);
+      add_stat(out, p + "fault_tx_dropped", u.fault.tx_dropped);
+      add_stat(out, p + "fault_tx_duplicated", u.fault.tx_duplicated);
+      add_stat(out, p + "fault_tx_corrupted", u.fault.tx_corrupted);
+    }
     add_stat(out, p + "frames_total", u.frames_total);
     add_stat(out, p + "frames_free", u.frames_free);
     add_stat(out, p + "frames_fill", u.frames_fill);

@@ -44,9 +44,6 @@ constexpr const char kUsage[] =
     "                       reorder-depth=K frames, delay-ms=N, seed=N)\n"
     "  --help               print this text and exit\n";
 
-// parse_options' last kRun --fault value (see fault_options()).
-stack::FaultConfig g_fault;
-
 bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t* out) {
   uint32_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -74,7 +71,7 @@ std::string bad_value(std::string_view opt, std::string_view want, std::string_v
 }
 
 // Applies one "--name value" pair; returns an error sentence or "".
-std::string apply(Config& c, stack::FaultConfig& fault, std::string_view name,
+std::string apply(Config& c, std::string_view name,
                   std::string_view value) {
   uint32_t v = 0;
   if (name == "--iface") {
@@ -121,7 +118,7 @@ std::string apply(Config& c, stack::FaultConfig& fault, std::string_view name,
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;
   } else if (name == "--fault") {
-    if (std::string err = parse_fault_spec(value, &fault); !err.empty())
+    if (std::string err = parse_fault_spec(value, &c.fault); !err.empty())
       return "--fault " + std::string(value) + ": " + err + "; see xtcpd --help";
   } else if (name == "--ring-size") {
     if (!parse_u32(value, 64, Config::kMaxRingSize, &c.ring_size) || !is_power_of_two(c.ring_size))
@@ -215,8 +212,6 @@ std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out) {
   return "";
 }
 
-const stack::FaultConfig& fault_options() { return g_fault; }
-
 const char* usage_text() { return kUsage; }
 
 ParsedOptions parse_options(const std::vector<std::string_view>& args,
@@ -241,7 +236,7 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
     } else {
       return fail(std::string(a) + " needs a value; see xtcpd --help");
     }
-    if (std::string err = apply(c, r.fault, name, value); !err.empty()) return fail(err);
+    if (std::string err = apply(c, name, value); !err.empty()) return fail(err);
   }
   if (c.iface.empty()) return fail("--iface IF is required (the interface to attach to); see xtcpd --help");
   if (std::string err = check_sizes(c); !err.empty()) return fail(err);
@@ -249,7 +244,6 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
   std::sort(c.steer_ports.begin(), c.steer_ports.end());
   c.steer_ports.erase(std::unique(c.steer_ports.begin(), c.steer_ports.end()), c.steer_ports.end());
   r.action = ParsedOptions::Action::kRun;
-  g_fault = r.fault;
   return r;
 }
 

@@ -16,8 +16,6 @@ struct ParsedOptions {
   Action action = Action::kError;
   Config config;
   std::string error;  // kError: one sentence, without the "xtcpd: " prefix
-  // --fault (issue 6, tests only): off unless fault.any().
-  stack::FaultConfig fault;
 };
 
 // args excludes argv[0]. Accepts "--opt value" and "--opt=value".
@@ -30,11 +28,6 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
 // rx-delay, tx-drop, tx-dup, tx-corrupt; reorder-depth=K (1..32),
 // delay-ms=N (1..1000), seed=N. Returns "" or why the value is wrong.
 std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out);
-
-// The fault settings of the last parse_options that said kRun. Config
-// (config.h) has no member for them, so ShardUnit reads them here; the
-// default (nothing on) when xtcpd was started without --fault.
-const stack::FaultConfig& fault_options();
 
 // The text printed by --help.
 const char* usage_text();

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "daemon/channel_memory.h"
-#include "daemon/options.h"
 #include "daemon/shard_bridge.h"
 #include "stack/fault_packet_io.h"
 #include "stack/kernel_neighbours.h"
@@ -57,9 +56,7 @@ struct UnitConfig {
   uint32_t tx_ring = 0;
   int ifindex = 0;
   ShardPeers* peers = nullptr;
-  // --fault (issue 6). Config has no member for it yet: the default is what
-  // the command line said (daemon/options.h fault_options()).
-  stack::FaultConfig fault = fault_options();
+  stack::FaultConfig fault;  // --fault (issue 6): off unless fault.any()
 };
 
 class ShardUnit {
