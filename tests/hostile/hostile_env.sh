@@ -7,7 +7,9 @@
 #   hostile_py SCRIPT...  runs tests/hostile/SCRIPT in the peer, fails on !=0
 
 HOSTILE_DIR=$(cd "$(dirname "$0")" && pwd)
-E2E_DIR=$(cd "$HOSTILE_DIR/../e2e" && pwd)  # e2e_lib.sh read it from $0
+# e2e_lib.sh set E2E_DIR from $0 (this folder); its functions need tests/e2e.
+# shellcheck disable=SC2034
+E2E_DIR=$(cd "$HOSTILE_DIR/../e2e" && pwd)
 
 hostile_env() {
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
