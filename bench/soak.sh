@@ -20,9 +20,11 @@
 # Every 10 s: xtcpd's RSS and open fds, per-queue UMEM frames (free, fill,
 # held, tx) and connections from `xtcpctl stats`. At the end a table, and
 # exit 1 unless: every transfer and run verified (hash equal, no corrupt
-# response), RSS and fds in the last third within a small margin of the
-# first third (after a 30 s warm-up), frames held/tx bounded, and the idle
-# daemon afterwards holds no connection or frame (tests/e2e leak check).
+# response), RSS in the last third within 10 % + 4 MiB of the first third
+# (after a 30 s warm-up), frames held or in flight under 2048, and the idle
+# daemon afterwards holds no connection or frame (tests/e2e leak check),
+# as many fds as before and RSS within 16 MiB of before. (Fds and
+# connections follow the load, TIME-WAIT included: judged idle only.)
 # Namespaces xtcr4<pid>-{peer,dut}, 10.73.0.0/24; removed on exit. Not in CI.
 set -eu
 minutes=10
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --fault) fault=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -176,29 +178,34 @@ print(runs, tx, err, cor, fail)')
     bad=1; cat "$R"/$mode.*.err 2>/dev/null | tail -n 5
   fi
 done
-# Flat: the last third of the samples against the first (after 30 s).
+# Flat under load: RSS of the last third of the samples against the first
+# (after 30 s); frames held or in flight stay a small part of the UMEM.
+# Fds and connections follow the load (about 4 fds a connection, TIME-WAIT
+# included): they are judged idle, before against after, where a leak shows.
 verdict=$(awk -v warm=30 '
-  { t[NR] = $1; rss[NR] = $2; fds[NR] = $3; held[NR] = $8; tx[NR] = $9 }
+  { t[NR] = $1; rss[NR] = $2; held[NR] = $8; tx[NR] = $9 }
   END {
     n = 0; for (i = 1; i <= NR; i++) if (t[i] - t[1] >= warm) idx[++n] = i
     if (n < 3) { print "ok too few samples after the warm-up to judge growth"; exit }
     k = int(n / 3)
     for (j = 1; j <= n; j++) {
       i = idx[j]
-      if (j <= k) { if (rss[i] > r1) r1 = rss[i]; if (fds[i] > f1) f1 = fds[i] }
-      if (j > n - k) { if (rss[i] > r3) r3 = rss[i]; if (fds[i] > f3) f3 = fds[i] }
+      if (j <= k && rss[i] > r1) r1 = rss[i]
+      if (j > n - k && rss[i] > r3) r3 = rss[i]
       if (held[i] + tx[i] > mh) mh = held[i] + tx[i]
     }
     why = ""
     if (r3 > r1 * 1.10 + 4096) why = why sprintf(" RSS grew %d -> %d KiB;", r1, r3)
-    if (f3 > f1 + 32) why = why sprintf(" fds grew %d -> %d;", f1, f3)
-    printf "%s max RSS first/last third %d/%d KiB, max fds %d/%d, max frames held+tx %d%s\n",
-      why == "" ? "ok" : "FAIL", r1, r3, f1, f3, mh, why
+    if (mh > 2048) why = why sprintf(" %d frames held or in flight;", mh)
+    printf "%s max RSS first/last third %d/%d KiB, max frames held+tx %d%s\n",
+      why == "" ? "ok" : "FAIL", r1, r3, mh, why
   }' "$R/samples")
 echo "flat: ${verdict#* }"
 case "$verdict" in ok*) ;; *) bad=1 ;; esac
-set -- $idle_before; fds0=$3
+set -- $idle_before; rss0=$2; fds0=$3
 set -- $idle_after
-[ "$3" -le $((fds0 + 4)) ] || { echo "fds idle before/after: $fds0/$3"; bad=1; }
+echo "idle before/after: RSS $rss0/$2 KiB, fds $fds0/$3, conns 0/$4"
+[ "$3" -le $((fds0 + 4)) ] || { echo "fds leaked: $fds0 idle before, $3 idle after"; bad=1; }
+[ "$2" -le $((rss0 + 16384)) ] || { echo "RSS idle after grew by more than 16 MiB"; bad=1; }
 [ "$bad" = 0 ] || e2e_fail "soak found a problem (see above)"
 e2e_pass
