@@ -119,6 +119,32 @@ static int peek_check(int fd, struct hop *h) {
   return 1;
 }
 
+/* Loopback stays kernel TCP, also for a client bound to 0.0.0.0:0 first
+ * (the shim records a wildcard bind and must do it in the kernel once the
+ * remote turns out not to be xtcp's). */
+static void loopback_check(void) {
+  int one = 1;
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in lo = addr4("127.0.0.1", 0);
+  socklen_t len = sizeof lo;
+  if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      bind(l, (struct sockaddr *)&lo, sizeof lo) < 0 || listen(l, 1) < 0 ||
+      getsockname(l, (struct sockaddr *)&lo, &len) < 0)
+    die("loopback listener");
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in any = addr4("0.0.0.0", 0);
+  if (c < 0 || bind(c, (struct sockaddr *)&any, sizeof any) < 0 ||
+      connect(c, (struct sockaddr *)&lo, sizeof lo) < 0)
+    die("loopback connect after a wildcard bind");
+  int a = accept(l, NULL, NULL);
+  char buf[3] = {0};
+  if (a < 0 || write(c, "hi", 2) != 2 || read(a, buf, 2) != 2 || memcmp(buf, "hi", 2) != 0) die("loopback transfer");
+  close(a);
+  close(c);
+  close(l);
+  printf("loopback: kernel TCP after a wildcard bind\n");
+}
+
 /* The outgoing connection finished its handshake: SO_ERROR and TCP_INFO. */
 static void check_connected(int fd) {
   int err = -1;
@@ -144,6 +170,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
+  loopback_check();
   int one = 1;
   int lst = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   struct sockaddr_in any = addr4("0.0.0.0", atoi(argv[1]));

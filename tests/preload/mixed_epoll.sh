@@ -5,7 +5,8 @@
 # non-blocking xtcp connect (EINPROGRESS, SO_ERROR, TCP_INFO), a Unix
 # socketpair and a UDP socket. 2 MB from a kernel client in the peer travel
 # client -> xtcp -> unix -> xtcp -> socat echo in the peer -> xtcp -> client
-# and arrive intact (sha256); a UDP datagram is answered on the kernel path.
+# and arrive intact (sha256); a UDP datagram is answered on the kernel path,
+# and loopback TCP (also after a wildcard bind) stays the kernel's.
 # Usage: mixed_epoll.sh BUILD_DIR
 . "$(dirname "$0")/preload_lib.sh"
 pl_need socat
@@ -32,6 +33,7 @@ timeout 40 ip netns exec "$PEER" socat -t 30 - "TCP:$DUT4:7000" < "$T/data" > "$
 e2e_same "client -> xtcp -> unix -> xtcp -> echo -> xtcp -> client" "$T/data" "$T/back"
 e2e_expect_ok "mixed_epoll" "$MIXED" 20
 grep -q "^connected: SO_ERROR 0, TCP_INFO state ESTABLISHED" "$T/mixed.log" || e2e_fail "no connect check line"
+grep -qx "loopback: kernel TCP after a wildcard bind" "$T/mixed.log" || e2e_fail "no loopback check line"
 grep -qx "accepted: TCP_NODELAY 1" "$T/mixed.log" || e2e_fail "the accepted socket did not inherit TCP_NODELAY"
 grep -q "^peek: FIONREAD > 0, MSG_PEEK [0-9]* bytes, the read returned the same" "$T/mixed.log" ||
   e2e_fail "no MSG_PEEK/FIONREAD check line"

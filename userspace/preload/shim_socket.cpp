@@ -237,7 +237,10 @@ int connect(int fd, const sockaddr* addr, socklen_t len) {
   {
     Locked l;
     xtcp_ctx* ctx = context_locked();
-    via_xtcp = ctx && (s->bound || shim().policy.remote_is_xtcp(addr, len));
+    // Bound to one of the interface's addresses: xtcp whatever the remote.
+    // Bound to the wildcard (or not at all): the remote decides.
+    const bool bound_here = s->bound && !is_wildcard(s->bound_addr);
+    via_xtcp = ctx && (bound_here || shim().policy.remote_is_xtcp(addr, len));
     if (via_xtcp) {
       sockaddr_storage remote;
       const socklen_t rlen = plain_sockaddr(addr, len, &remote);
@@ -255,6 +258,13 @@ int connect(int fd, const sockaddr* addr, socklen_t len) {
     }
   }
   if (via_xtcp) return connect_wait(fd, s);
+  if (s->bound) {
+    // The wildcard bind was only recorded: do it in the kernel now.
+    sockaddr_storage local{};
+    socklen_t llen = sizeof local;
+    to_app_addr(s->domain, s->bound_addr, reinterpret_cast<sockaddr*>(&local), &llen);
+    if (real().bind(fd, reinterpret_cast<const sockaddr*>(&local), llen) < 0) return -1;
+  }
   untrack(fd);
   return real().connect(fd, addr, len);
 }
