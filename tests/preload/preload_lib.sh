@@ -39,10 +39,11 @@ pl_expect_xtcp() {  # NAME
     e2e_fail "$1 did not start on xtcp: $(head -n 3 "$T/$1.log")"
 }
 
-# Payload bytes xtcpd moved since it started (every test that claims a
-# program ran "over xtcp" checks this grew).
+# Bytes xtcpd moved since it started (%.0f: awk would print a sum past
+# 2^31 as 2.6e+09, which shell arithmetic rejects). Every test that claims a
+# program ran "over xtcp" checks that this grew.
 pl_bytes_moved() {
-  e2e_ctl stats | awk '$1 ~ /^queue[0-9]+\.(rx|tx)_bytes$/ { s += $2 } END { print s + 0 }'
+  e2e_ctl stats | awk '$1 ~ /^queue[0-9]+\.(rx|tx)_bytes$/ { s += $2 } END { printf "%.0f\n", s }'
 }
 
 # What the shim holds must be gone once the programs exited: no app
