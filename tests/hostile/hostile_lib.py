@@ -115,13 +115,6 @@ class Report:
             print(f"[{t:6.1f}s] FAIL {what}{': ' + detail if detail else ''}", flush=True)
         return ok
 
-    def known(self, what, ok, detail=""):
-        """A check of something known broken outside this test's reach
-        (named in the report): printed, not failed, until it passes."""
-        word = "XPASS (fixed: make it a check)" if ok else "KNOWN-BROKEN"
-        print(f"[{time.monotonic() - self.t0:6.1f}s] {word} {what}{': ' + detail if detail else ''}",
-              flush=True)
-
     def log(self, msg):
         print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", flush=True)
 

@@ -148,3 +148,40 @@ TEST_CASE("SYN cookies: replies to a flood stay bounded", "[listener][syncookie]
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+// SynCookieConfig::max_per_second: a spoofed flood costs at most that many
+// cookie SYN-ACKs per second (a tenth of a second's worth at once), the
+// rest are dropped and counted; the bucket refills with time, so a real
+// client's SYN (or its retry) gets a cookie again.
+TEST_CASE("SYN cookies: the reply rate to a flood is limited and refills", "[listener][syncookie][hardening]") {
+  Listener l(config(), kLocalPort, [](const FourTuple&, Instant) { return L; }, 1, 8);
+  l.enable_syn_cookies(kSecret, SynCookieConfig{.max_per_second = 100});
+  FourTuple t;
+  OutSegment out;
+  auto drain = [&](Instant at) {
+    int n = 0;
+    while (l.poll_transmit(at, t, out) && n < 10000) ++n;
+    return n;
+  };
+  l.on_segment(from(1), syn(1, SeqNumber(1)), ms(0));  // fills the one-entry SYN queue
+  (void)drain(ms(0));
+  for (uint16_t p = 2; p <= 501; ++p) {  // 500 overflow SYNs at one instant
+    l.on_segment(from(p), syn(p, SeqNumber(p)), ms(0));
+    (void)drain(ms(0));  // the reply queue never limits here
+  }
+  CHECK(l.stats().syn_cookies_sent == 10);  // a tenth of a second's worth
+  CHECK(l.stats().syn_cookies_limited == 490);
+  // 50 ms later: 5 more tokens.
+  for (uint16_t p = 600; p < 620; ++p) l.on_segment(from(p), syn(p, SeqNumber(p)), ms(50));
+  CHECK(l.stats().syn_cookies_sent == 15);
+  // A second later the bucket is full again (never more than its size).
+  for (uint16_t p = 700; p < 720; ++p) l.on_segment(from(p), syn(p, SeqNumber(p)), ms(1050));
+  CHECK(l.stats().syn_cookies_sent == 25);
+  // And the cookies sent still complete a handshake.
+  REQUIRE(l.poll_transmit(ms(1050), t, out));
+  CHECK(out.repr.flags == (SYN | ACK));
+}
+
+}  // namespace xtcp::tcp::test

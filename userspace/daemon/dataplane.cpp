@@ -102,6 +102,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   sc.tcp.time_wait = tcp::Duration::seconds(cfg.time_wait_s);
   fill_random(sc.isn_secret);
   fill_random(sc.hash_key);
+  fill_random(sc.cookie_secret);
 
   // Every channel of every queue together: what the per-queue connection
   // limit allows (the per-app limit is checked by the app layer).

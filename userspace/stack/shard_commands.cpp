@@ -57,6 +57,7 @@ int Shard::listen(const Command& c) {
                                                cfg_.syn_backlog, cfg_.accept_backlog);
   l.listener->set_buffer_provider(
       [this, index](const tcp::FourTuple& t) { return lease_for_listener(index, t); });
+  if (cfg_.syn_cookies) l.listener->enable_syn_cookies(cfg_.cookie_secret);
   l.id = ListenerId{c.local, c.local_port};
   l.leases.clear();
   l.leases.reserve(size_t{cfg_.syn_backlog} + cfg_.accept_backlog);

@@ -57,8 +57,13 @@ struct ShardConfig {
   tcp::Duration tx_retry = kDefaultTxRetry;
   uint8_t ttl = kDefaultTtl;
   wire::ChecksumCheck rx_checksum = wire::ChecksumCheck::kVerify;
-  tcp::SecretKey isn_secret{};  // the daemon draws both from getrandom
+  tcp::SecretKey isn_secret{};  // the daemon draws these three from getrandom
   HashKey hash_key{};
+  // SYN cookies (RFC 4987 3.6) for SYNs that overflow a listener's SYN
+  // queue: a flood of spoofed SYNs then holds no more than the queue, and
+  // real clients still connect. Off: overflowing SYNs are dropped.
+  bool syn_cookies = true;
+  tcp::SecretKey cookie_secret{};
 };
 
 }  // namespace xtcp::stack

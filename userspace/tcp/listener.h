@@ -47,6 +47,7 @@ struct ListenerStats {
   uint64_t resets_sent = 0;
   uint64_t syn_cookies_sent = 0;      // SYN-ACKs carrying a cookie
   uint64_t syn_cookies_accepted = 0;  // final ACKs with a valid cookie
+  uint64_t syn_cookies_limited = 0;   // overflow SYNs dropped: cookie rate limit
 };
 
 class Listener {
@@ -90,6 +91,8 @@ class Listener {
   void promote_established();
   void queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg);
   void queue_cookie_syn_ack(const FourTuple& tuple, const wire::TcpRepr& syn, Instant now);
+  bool take_cookie_token(Instant now);
+  double cookie_burst() const;
   bool accept_cookie(const FourTuple& tuple, const wire::TcpRepr& ack, Instant now);
   uint16_t cookie_window() const;
   uint16_t cookie_mss(const FourTuple& tuple) const;
@@ -108,6 +111,9 @@ class Listener {
   };
   std::deque<PendingReset> resets_;  // bounded by kMaxPendingResets
   std::optional<SynCookies> cookies_;
+  SynCookieConfig cookie_config_;
+  double cookie_tokens_ = 0;             // SynCookieConfig::max_per_second bucket
+  Instant cookie_refill_at_ = Instant::never();
   BufferProvider buffers_;
   Connection::TraceHook trace_;
   ListenerStats stats_;

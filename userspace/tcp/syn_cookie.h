@@ -28,6 +28,14 @@ struct SynCookieConfig {
   // A cookie from counter value c is accepted while now's counter - c is at
   // most this: with the defaults a cookie lives 2 to 3 periods (128-192 s).
   uint32_t max_age_periods = kDefaultMaxAgePeriods;
+  // Cookie SYN-ACKs a listener sends per second at most (a token bucket
+  // holding a tenth of a second's worth); 0: no limit. A spoofed flood
+  // then costs a bounded transmit rate and established connections keep
+  // their share of the shard, while real clients still get a cookie (or
+  // one on their SYN retry). Linux sends one per SYN; on a small box the
+  // replies alone can starve the shard.
+  static constexpr uint32_t kDefaultMaxPerSecond = 20000;
+  uint32_t max_per_second = kDefaultMaxPerSecond;
 };
 
 class SynCookies {
