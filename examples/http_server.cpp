@@ -263,6 +263,10 @@ int Server::run() {
         --i;
       }
     }
+    // The listener fails only when xtcpd went away (exited or crashed):
+    // every connection is gone with it, so the server ends with one line.
+    if (items_[0].revents & (XTCP_POLLERR | XTCP_POLLHUP))
+      return fail("xtcpd closed the session (exited or crashed); the listener is gone");
     if (items_[0].revents & XTCP_POLLIN) accept_all();
   }
   return 0;

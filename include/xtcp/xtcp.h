@@ -12,6 +12,14 @@
  * sentence; xtcp_last_error() gives the detailed sentence of this thread's
  * last failure (e.g. which socket path could not be reached).
  *
+ * When xtcpd exits or is killed, the context's session hangs up and every
+ * socket of the context fails: xtcp_recv returns the bytes already received,
+ * then ECONNRESET; xtcp_send, xtcp_accept, a waiting xtcp_connect and
+ * xtcp_socket_error give ECONNRESET; xtcp_poll / xtcp_wait_prepare report
+ * XTCP_POLLERR | XTCP_POLLHUP; xtcp_close returns 0 (released locally); new
+ * requests (listen, connect, shutdown, options) fail with ENOTCONN. Open a
+ * new context once xtcpd runs again.
+ *
  * Timeouts (timeout_ms): -1 waits forever, 0 never waits (EAGAIN when the
  * call would block), > 0 waits at most that long (ETIMEDOUT).
  *
@@ -129,10 +137,13 @@ struct xtcp_pollitem {
  * timeout, -1 + errno. Sleeps on the sockets' notify eventfds. */
 int xtcp_poll(xtcp_ctx *ctx, struct xtcp_pollitem *items, size_t n, int timeout_ms);
 
-/* A descriptor for the app's own epoll/poll set (POLLIN = look again):
- * a connection's notify eventfd or a listener's ready eventfd. Owned by
- * the library. For a connection the daemon signals it only after
- * xtcp_wait_prepare announced the sleep, so the loop is:
+/* A descriptor for the app's own epoll/poll set (POLLIN = look again): an
+ * epoll fd over the connection's notify eventfd (or the listener's ready
+ * eventfd) and the session's hang-up, so the app also wakes when xtcpd dies.
+ * One per socket, made on the first call, owned by the library (closed by
+ * xtcp_close); -1 + errno (EMFILE, ...) if it cannot be made. Never read it.
+ * For a connection the daemon signals it only after xtcp_wait_prepare
+ * announced the sleep, so the loop is:
  *   if (xtcp_wait_prepare(ctx, s, XTCP_POLLIN) == 0) epoll_wait(...);
  *   xtcp_wait_finish(ctx, s); then xtcp_recv(..., 0) until EAGAIN.
  * xtcp_wait_prepare returns the ready mask (non-zero: do not sleep). */

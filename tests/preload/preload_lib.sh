@@ -47,10 +47,8 @@ pl_bytes_moved() {
 }
 
 # What the shim holds must be gone once the programs exited: no app
-# connection, listener or session left in xtcpd. (The full e2e leak check
-# also demands that closing connections finished; see docs/preload.md for
-# why an iperf3 server closing streams with unread data leaves some in
-# FIN_WAIT_2 today.)
+# connection, listener or session left in xtcpd (e2e_check_no_leak then
+# checks that the closing connections finished too).
 pl_check_released() {  # SECONDS
   _i=0
   while :; do

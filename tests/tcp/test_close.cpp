@@ -154,3 +154,24 @@ TEST_CASE("abort sends RST and reports aborted (RFC 9293 3.10.5)", "[close][rst]
 }
 
 }  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("close with unread data sends RST, not FIN (RFC 1122 4.2.2.13, RFC 2525 2.17)", "[close][rst]") {
+  auto c = established();
+  send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192, .payload = bytes("unread")});
+  REQUIRE(c->recv_queue_len() == 6);
+  c->close();
+  expect(*c, 1, {{.seq = L + 1, .flags = RST}});
+  CHECK(c->state() == State::kClosed);
+
+  // Everything read first: the usual FIN.
+  auto d = established();
+  send(*d, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192, .payload = bytes("read")});
+  uint8_t buf[8];
+  REQUIRE(d->recv(buf) == 4);
+  d->close();
+  CHECK(d->state() == State::kFinWait1);
+}
+
+}  // namespace xtcp::tcp::test
