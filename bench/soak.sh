@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$minutes" in ''|*[!0-9]*) echo "soak.sh: --minutes takes 1..120" >&2; exit 2 ;; esac
-[ "$minutes" -ge 1 ] && [ "$minutes" -le 120 ] || { echo "soak.sh: --minutes takes 1..120" >&2; exit 2; }
+if [ "$minutes" -lt 1 ] || [ "$minutes" -gt 120 ]; then echo "soak.sh: --minutes takes 1..120" >&2; exit 2; fi
 
 # e2e_lib.sh finds its helpers beside $0: point $0 into tests/e2e (bash 5).
 BASH_ARGV0="$(cd "$(dirname "$0")/../tests/e2e" && pwd)/$(basename "$0")"
@@ -121,7 +121,7 @@ sleep 0.5
 sample() {  # -> one table row
   e2e_ctl stats > "$T/s.txt" 2> /dev/null || : > "$T/s.txt"
   _rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status")
-  _fds=$(ls "/proc/$DPID/fd" | wc -l)
+  _fds=$(find "/proc/$DPID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
   awk -v t="$(($(date +%s) - E2E_START))" -v rss="$_rss" -v fds="$_fds" '{ v[$1] = $2 } END {
     printf "%5d %9d %5d %6d %6d %6d %6d %6d %6d %8d\n", t, rss, fds, v["queue0.conns"], v["app.conns"],
       v["queue0.frames_free"], v["queue0.frames_fill"], v["queue0.frames_held"], v["queue0.frames_tx"],
@@ -158,9 +158,9 @@ echo "peer kernel (sees the daemon's injected drops as loss): $(ip netns exec "$
 bad=0
 n_ok=$(grep -c '^ok' "$R/bulk" || true); n_fail=$(grep -c '^FAIL' "$R/bulk" || true)
 echo "bulk transfers: $n_ok verified (16 MB each, sha256), $n_fail failed"
-[ "$n_fail" = 0 ] && [ "$n_ok" -gt 0 ] || { grep '^FAIL' "$R/bulk" | head -n 5; bad=1; }
+if [ "$n_fail" != 0 ] || [ "$n_ok" -eq 0 ]; then grep '^FAIL' "$R/bulk" | head -n 5; bad=1; fi
 for mode in crr rr; do
-  runs=$(ls "$R"/$mode.*.json 2>/dev/null | wc -l)
+  runs=$(find "$R" -maxdepth 1 -name "$mode.*.json" | wc -l)
   summary=$(cat "$R"/$mode.*.json 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
 tx = err = cor = fail = runs = 0
@@ -172,6 +172,7 @@ for line in sys.stdin:
     tx += r.get("transactions", 0); err += r.get("errors", 0); cor += r.get("corrupt", 0)
     fail += "failure" in r
 print(runs, tx, err, cor, fail)')
+  # shellcheck disable=SC2086  # five numbers, split on purpose
   set -- $summary
   echo "$mode: $1 runs, $2 transactions, $3 errors, $4 corrupt, $5 failed runs"
   if [ "$runs" = 0 ] || [ "$1" != "$runs" ] || [ "$4" != 0 ] || [ "$5" != 0 ] || [ "$2" = 0 ]; then
@@ -202,7 +203,9 @@ verdict=$(awk -v warm=30 '
   }' "$R/samples")
 echo "flat: ${verdict#* }"
 case "$verdict" in ok*) ;; *) bad=1 ;; esac
+# shellcheck disable=SC2086  # table rows, split on purpose
 set -- $idle_before; rss0=$2; fds0=$3
+# shellcheck disable=SC2086
 set -- $idle_after
 echo "idle before/after: RSS $rss0/$2 KiB, fds $fds0/$3, conns 0/$4"
 [ "$3" -le $((fds0 + 4)) ] || { echo "fds leaked: $fds0 idle before, $3 idle after"; bad=1; }

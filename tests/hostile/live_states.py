@@ -114,15 +114,20 @@ class Run:
         self.r.check(f"{conn.name}: still {st} after the flag cases", self.wait_state(conn, st, 1.0))
 
         bad0 = self.env.stat_sum("rx_malformed")
+        why0 = self.env.stat_sum("rx_malformed_bad_checksum")
         self.forge(conn, "bad TCP checksum, payload at RCV.NXT", "drop", flags="PA",
                    seq=lambda s: s.rcv_nxt, payload=junk, tcp_chksum=0x1234)
         self.forge(conn, "bad IPv4 header checksum, payload at RCV.NXT", "drop", flags="PA",
                    seq=lambda s: s.rcv_nxt, payload=junk, ip_chksum=0x4321)
         bad1 = self.env.stat_sum("rx_malformed")
+        why1 = self.env.stat_sum("rx_malformed_bad_checksum")
         self.r.check("bad checksums are counted (queueN.rx_malformed)", bad1 - bad0 == 2,
                      f"{bad0} -> {bad1}")
+        self.r.check("... and say why (queueN.rx_malformed_bad_checksum)", why1 - why0 == 2,
+                     f"{why0} -> {why1}")
 
         opt0 = self.env.stat_sum("rx_malformed")
+        optwhy0 = self.env.stat_sum("rx_malformed_bad_option")
         # Kind 30 is unassigned: only the length is wrong (RFC 9293 3.1,
         # MUST-7: be prepared for an illegal option length).
         for what, raw in [("option of length 0", b"\x1e\x00\x01\x01"),
@@ -131,8 +136,11 @@ class Run:
             self.forge(conn, f"{what}, payload at RCV.NXT", "drop", flags="PA",
                        seq=lambda s: s.rcv_nxt, payload=junk, raw_opts=raw)
         opt1 = self.env.stat_sum("rx_malformed")
+        optwhy1 = self.env.stat_sum("rx_malformed_bad_option")
         self.r.check("malformed options are counted (queueN.rx_malformed)", opt1 - opt0 == 3,
                      f"{opt0} -> {opt1}")
+        self.r.check("... and say why (queueN.rx_malformed_bad_option)", optwhy1 - optwhy0 == 3,
+                     f"{optwhy0} -> {optwhy1}")
 
         # SACK blocks about data the dut never sent (RFC 2018 blocks refer to
         # its send space): a duplicate ACK, nothing to answer.

@@ -202,7 +202,9 @@ class Run:
         flood_s = self.timed_transfer(bulk, payload)
         th.join(FLOOD_S + 30)
         stats1 = self.env.stats()
-        d = {k: stats1.get(k, 0) - stats0.get(k, 0) for k in ("queue0.rx_frames", "queue0.tx_frames")}
+        d = {k: stats1.get(k, 0) - stats0.get(k, 0)
+             for k in ("queue0.rx_frames", "queue0.tx_frames", "queue0.syn_queue_overflows",
+                       "queue0.syn_cookies_sent", "queue0.syn_cookies_limited")}
         sent = res.get("sent", 0)
         self.r.log(f"flood: {sent} SYNs in {res.get('s', 0):.1f} s ({sent / max(res.get('s', 1), 1e-3):.0f}/s); "
                    f"xtcpd rx_frames +{d['queue0.rx_frames']} tx_frames +{d['queue0.tx_frames']}; "
@@ -212,6 +214,11 @@ class Run:
                      d["queue0.rx_frames"] >= 0.5 * sent, f"{d['queue0.rx_frames']} of {sent}")
         self.r.check("flood: the transfer keeps at least 10% of its quiet rate",
                      flood_s <= 10 * quiet_s + 1.0, f"{quiet_s:.2f} s -> {flood_s:.2f} s")
+        self.r.check("flood: SYNs past the SYN queue are counted and answered with cookies "
+                     "(queue0.syn_queue_overflows, syn_cookies_sent)",
+                     d["queue0.syn_queue_overflows"] > 0 and d["queue0.syn_cookies_sent"] > 0,
+                     f"overflows +{d['queue0.syn_queue_overflows']}, cookies +{d['queue0.syn_cookies_sent']}, "
+                     f"rate-limited +{d['queue0.syn_cookies_limited']}")
         self.r.check("flood: half-open connections do not fill the connection table",
                      conns_during < 1000, f"{conns_during}")
         # The flooded listener still serves a real client: the flood's

@@ -81,8 +81,18 @@ TEST_CASE("LAST-ACK: FIN is retransmitted on RTO", "[close][retransmit]") {
   expect(*c, 1000, {{.seq = L + 1, .ack = R + 2, .flags = FIN | ACK, .window = 4095}});
 }
 
+// FIN-WAIT-2 after shutdown_write: the app still reads (fin_wait_2() closes).
+std::unique_ptr<Connection> half_closed() {
+  auto c = established();
+  c->shutdown_write();
+  expect(*c, 0, {{.seq = L + 1, .ack = R + 1, .flags = FIN | ACK, .window = 4096}});
+  send(*c, 0, {.seq = R + 1, .ack = L + 2, .flags = ACK, .window = 8192});
+  REQUIRE(c->state() == State::kFinWait2);
+  return c;
+}
+
 TEST_CASE("Half-close: data flows to us after our FIN (RFC 9293 3.10.4)", "[close][halfclose]") {
-  auto c = fin_wait_2();
+  auto c = half_closed();
   send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = ACK | PSH, .window = 8192,
                .payload = bytes("abcd")});
   REQUIRE(c->recv_queue_len() == 4);
@@ -157,11 +167,11 @@ TEST_CASE("abort sends RST and reports aborted (RFC 9293 3.10.5)", "[close][rst]
 
 namespace xtcp::tcp::test {
 
-TEST_CASE("close with unread data sends RST, not FIN (RFC 1122 4.2.2.13, RFC 2525 2.17)", "[close][rst]") {
+TEST_CASE("close_discarding_input with unread data sends RST, not FIN (RFC 1122 4.2.2.13, RFC 2525 2.17)", "[close][rst]") {
   auto c = established();
   send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192, .payload = bytes("unread")});
   REQUIRE(c->recv_queue_len() == 6);
-  c->close();
+  c->close_discarding_input();
   expect(*c, 1, {{.seq = L + 1, .flags = RST}});
   CHECK(c->state() == State::kClosed);
 
@@ -170,8 +180,26 @@ TEST_CASE("close with unread data sends RST, not FIN (RFC 1122 4.2.2.13, RFC 252
   send(*d, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK | PSH, .window = 8192, .payload = bytes("read")});
   uint8_t buf[8];
   REQUIRE(d->recv(buf) == 4);
-  d->close();
+  d->close_discarding_input();
   CHECK(d->state() == State::kFinWait1);
+}
+
+}  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("new data after the app closed resets the connection (RFC 1122 4.2.2.13)", "[close][rst]") {
+  auto c = half_closed();
+  c->close_discarding_input();  // the app is gone: nobody will read
+  send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = ACK | PSH, .window = 8192, .payload = bytes("late")});
+  expect(*c, 1, {{.seq = L + 2, .flags = RST}});
+  CHECK(c->state() == State::kClosed);
+
+  // After shutdown_write or RFC 9293 CLOSE (close()), data still flows.
+  auto d = fin_wait_2();
+  send(*d, 1, {.seq = R + 1, .ack = L + 2, .flags = ACK | PSH, .window = 8192, .payload = bytes("late")});
+  CHECK(d->recv_queue_len() == 4);
+  CHECK(d->state() == State::kFinWait2);
 }
 
 }  // namespace xtcp::tcp::test

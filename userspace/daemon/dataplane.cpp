@@ -202,6 +202,9 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "rx_frames", s.rx_frames);
     add_stat(out, p + "rx_bytes", s.rx_bytes);
     add_stat(out, p + "rx_malformed", s.malformed_total());
+    // Why: one counter per parse error (wire/error.h names).
+    for (size_t e = 1; e < s.rx_malformed.size(); ++e)
+      add_stat(out, p + "rx_malformed_" + wire::name(static_cast<wire::ParseError>(e)), s.rx_malformed[e]);
     add_stat(out, p + "rx_no_socket", s.rx_no_socket);
     add_stat(out, p + "rx_forwarded", s.rx_forwarded);
     add_stat(out, p + "rx_forward_dropped", s.rx_forward_dropped);
@@ -209,12 +212,21 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "tx_frames", s.tx_frames);
     add_stat(out, p + "tx_bytes", s.tx_bytes);
     add_stat(out, p + "tx_no_frame", s.tx_no_frame);
+    add_stat(out, p + "tx_kicks", s.tx_kicks);
+    add_stat(out, p + "tx_rekicks", s.tx_rekicks);
     add_stat(out, p + "resets_sent", s.resets_sent);
     add_stat(out, p + "conns", u.conns);
     add_stat(out, p + "conns_opened", s.conns_opened);
     add_stat(out, p + "conns_closed", s.conns_closed);
     add_stat(out, p + "conns_refused", s.conns_refused);
     add_stat(out, p + "listeners", u.listeners);
+    const tcp::ListenerStats& ls = u.listener_totals;
+    add_stat(out, p + "syns_received", ls.syns_received);
+    add_stat(out, p + "syn_queue_overflows", ls.syn_queue_overflows);
+    add_stat(out, p + "accept_queue_overflows", ls.accept_queue_overflows);
+    add_stat(out, p + "syn_cookies_sent", ls.syn_cookies_sent);
+    add_stat(out, p + "syn_cookies_accepted", ls.syn_cookies_accepted);
+    add_stat(out, p + "syn_cookies_limited", ls.syn_cookies_limited);
     add_stat(out, p + "channels", u.channels);
     add_stat(out, p + "channels_refused", u.channels_refused);
     add_stat(out, p + "ring_violations", u.bridge.ring_violations);

@@ -124,7 +124,7 @@ void ShardBridge::on_sync(stack::ConnId conn, tcp::Connection& c) {
   }
   if ((in.app_flags & XTCP_CHAN_APP_CLOSE) && !d->close_applied) {
     d->close_applied = true;
-    c.close();
+    c.close_discarding_input();  // the app closed its socket: nothing reads again
   }
   publish(*d, c);
   // Event index: ask for a kick on the app's next publish. If it published

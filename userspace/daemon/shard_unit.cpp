@@ -115,6 +115,7 @@ void ShardUnit::publish_stats(bool worked) {
   stats_.loop = loop_->stats();
   stats_.conns = shard_->connection_count();
   stats_.listeners = shard_->listener_count();
+  stats_.listener_totals = shard_->listener_totals();
   stats_.channels = memory_.live();
   stats_.channels_refused = memory_.refused();
   stats_.frames_total = pool.count();

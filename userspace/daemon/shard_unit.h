@@ -33,6 +33,7 @@ struct UnitStats {
   stack::LoopStats loop;
   uint64_t conns = 0;
   uint64_t listeners = 0;
+  tcp::ListenerStats listener_totals;  // of the listeners open now
   uint64_t channels = 0;
   uint64_t channels_refused = 0;
   uint64_t frames_total = 0;

@@ -103,6 +103,9 @@ class Shard {
   const ShardConfig& config() const { return cfg_; }
   size_t connection_count() const { return flows_.size(); }
   size_t listener_count() const { return listeners_.size(); }
+  // The counters of the listeners open now, summed (SYN queue overflows,
+  // SYN cookies sent, accepted and rate-limited, ...).
+  tcp::ListenerStats listener_totals() const;
   size_t dirty_count() const { return dirty_.size(); }
   PacketIo& io() { return io_; }
   tcp::Instant clock_now() const { return clock_(); }

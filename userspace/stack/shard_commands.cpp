@@ -139,7 +139,7 @@ int Shard::on_conn_command(const Command& c) {
     events_.on_sync(id_of(*s), conn);
   switch (c.kind) {
     case CommandKind::kShutdownWrite: conn.shutdown_write(); break;
-    case CommandKind::kClose: conn.close(); break;
+    case CommandKind::kClose: conn.close_discarding_input(); break;  // the app closed its socket
     case CommandKind::kAbort: conn.abort(); break;
     case CommandKind::kSetNoDelay: conn.set_no_delay(c.flag); break;
     case CommandKind::kSetKeepalive: conn.set_keepalive(c.flag, c.idle, c.interval, c.count); break;

@@ -201,18 +201,25 @@ void Connection::close() {
     enter_closed(TcpError::kNone);  // RFC 9293 3.10.4: delete the TCB
     return;
   }
-  // RFC 1122 4.2.2.13 (RFC 2525 2.17): closing with received data still
-  // unread loses it; the peer learns so from a RST instead of a FIN, and
-  // the connection does not linger with a full receive window.
-  if (rx_.readable_len() > 0 && (state_ == State::kSynReceived || is_synchronized(state_))) {
-    abort();
-    return;
-  }
+
   // Shut down for writing earlier and already in FIN-WAIT-2: now orphaned,
   // so a peer that never sends its FIN must not hold us forever.
   if (state_ == State::kFinWait2 && !std::holds_alternative<timer::Close>(timer_))
     timer_ = timer::Close{last_now_ + cfg_.fin_wait2_timeout};
   shutdown_write();
+}
+
+void Connection::close_discarding_input() {
+  // RFC 1122 4.2.2.13 (RFC 2525 2.17): closing with received data still
+  // unread loses it; the peer learns so from a RST instead of a FIN, and
+  // the connection does not linger with a full receive window.
+  if (rx_.readable_len() > 0 && (state_ == State::kSynReceived || is_synchronized(state_))) {
+    closed_by_app_ = true;
+    abort();
+    return;
+  }
+  discard_input_ = true;
+  close();
 }
 
 void Connection::abort() {

@@ -106,8 +106,13 @@ class Connection {
   size_t commit(size_t n);
   // Half-close: FIN after the queued data (RFC 9293 3.10.4).
   void shutdown_write();
-  // close(): shutdown_write(); reading stays possible until the peer's FIN.
+  // close(): RFC 9293 CLOSE: shutdown_write(); reading stays possible
+  // until the peer's FIN.
   void close();
+  // The app is gone (a socket's close(2)): nothing will read again. With
+  // received data unread, or when new data arrives later, the connection
+  // is reset (RFC 1122 4.2.2.13); otherwise it closes like close().
+  void close_discarding_input();
   // abort(): RST now, drop all data, go to CLOSED (RFC 9293 3.10.5).
   void abort();
 
@@ -250,6 +255,7 @@ class Connection {
   bool fin_acked_ = false;       // our FIN is acknowledged
   bool sws_override_ = false;    // RFC 9293 3.8.6.2.1 override timeout fired
   bool closed_by_app_ = false;   // close(): FIN_WAIT_2 may time out
+  bool discard_input_ = false;   // close_discarding_input(): new data resets
   bool fin_received_ = false;    // peer's FIN accepted (rcv.nxt covers it)
   std::optional<wire::SeqNumber> peer_fin_;  // FIN seen beyond a gap
   bool rst_pending_ = false;     // a RST is owed: <SEQ=rst_seq_><CTL=RST>

@@ -295,6 +295,14 @@ void Connection::process_text(const TcpRepr& seg, Instant now) {
     data = data.subspan(dup);
     seq = rcv_.nxt;
   }
+  // New data for a connection whose app has gone can never be read: reset
+  // rather than fill the receive window and linger (RFC 1122 4.2.2.13, as
+  // for a close with data unread; Linux does the same).
+  if (discard_input_) {
+    ++stats_.dropped_segments;
+    abort();
+    return;
+  }
   rcv_mss_est_ = std::max<uint32_t>(rcv_mss_est_, static_cast<uint32_t>(seg.payload.size()));
   uint32_t offset = static_cast<uint32_t>(seq - rcv_.nxt);
   bool had_gap = !rx_.out_of_order().empty();
