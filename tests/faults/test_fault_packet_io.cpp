@@ -100,7 +100,7 @@ std::vector<uint8_t> tcp_frame(uint32_t id, bool v6 = false, size_t payload = 10
   }
   std::vector<uint8_t> data(payload);
   for (size_t i = 0; i < payload; ++i) data[i] = static_cast<uint8_t>(i * 7 + id);
-  std::memcpy(data.data(), &id, sizeof id);
+  std::memcpy(data.data(), &id, std::min(sizeof id, payload));  // payloads may be shorter than id
   wire::TcpRepr r;
   r.src_port = 40000;
   r.dst_port = 5001;

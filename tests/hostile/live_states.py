@@ -52,6 +52,17 @@ class Run:
         self.r.log(f"{conn.name}: state {st}, wanted {want}")
         return False
 
+    def counted(self, what, reason, n, send):
+        """send() forges n frames the parser must drop: queueN.rx_malformed
+        and queueN.rx_malformed_<reason> (why) each grow by n."""
+        total0, why0 = self.env.stat_sum("rx_malformed"), self.env.stat_sum("rx_malformed_" + reason)
+        send()
+        total1, why1 = self.env.stat_sum("rx_malformed"), self.env.stat_sum("rx_malformed_" + reason)
+        self.r.check(f"{what} are counted (queueN.rx_malformed)", total1 - total0 == n,
+                     f"{total0} -> {total1}")
+        self.r.check(f"... and say why (queueN.rx_malformed_{reason})", why1 - why0 == n,
+                     f"{why0} -> {why1}")
+
     def forge(self, conn, what, expect, **kw):
         """Injects one segment once the flow is quiet and checks the reply:
         expect is 'ack' (a pure ACK of RCV.NXT from SND.NXT) or 'drop'."""
@@ -113,34 +124,22 @@ class Run:
         self.forge(conn, "FIN without ACK at RCV.NXT", "drop", flags="F", seq=lambda s: s.rcv_nxt)
         self.r.check(f"{conn.name}: still {st} after the flag cases", self.wait_state(conn, st, 1.0))
 
-        bad0 = self.env.stat_sum("rx_malformed")
-        why0 = self.env.stat_sum("rx_malformed_bad_checksum")
-        self.forge(conn, "bad TCP checksum, payload at RCV.NXT", "drop", flags="PA",
-                   seq=lambda s: s.rcv_nxt, payload=junk, tcp_chksum=0x1234)
-        self.forge(conn, "bad IPv4 header checksum, payload at RCV.NXT", "drop", flags="PA",
-                   seq=lambda s: s.rcv_nxt, payload=junk, ip_chksum=0x4321)
-        bad1 = self.env.stat_sum("rx_malformed")
-        why1 = self.env.stat_sum("rx_malformed_bad_checksum")
-        self.r.check("bad checksums are counted (queueN.rx_malformed)", bad1 - bad0 == 2,
-                     f"{bad0} -> {bad1}")
-        self.r.check("... and say why (queueN.rx_malformed_bad_checksum)", why1 - why0 == 2,
-                     f"{why0} -> {why1}")
+        def bad_checksums():
+            self.forge(conn, "bad TCP checksum, payload at RCV.NXT", "drop", flags="PA",
+                       seq=lambda s: s.rcv_nxt, payload=junk, tcp_chksum=0x1234)
+            self.forge(conn, "bad IPv4 header checksum, payload at RCV.NXT", "drop", flags="PA",
+                       seq=lambda s: s.rcv_nxt, payload=junk, ip_chksum=0x4321)
+        self.counted("bad checksums", "bad_checksum", 2, bad_checksums)
 
-        opt0 = self.env.stat_sum("rx_malformed")
-        optwhy0 = self.env.stat_sum("rx_malformed_bad_option")
-        # Kind 30 is unassigned: only the length is wrong (RFC 9293 3.1,
-        # MUST-7: be prepared for an illegal option length).
-        for what, raw in [("option of length 0", b"\x1e\x00\x01\x01"),
-                          ("option of length 1", b"\x1e\x01\x01\x01"),
-                          ("option running past the header", b"\x01\x01\x1e\x08")]:
-            self.forge(conn, f"{what}, payload at RCV.NXT", "drop", flags="PA",
-                       seq=lambda s: s.rcv_nxt, payload=junk, raw_opts=raw)
-        opt1 = self.env.stat_sum("rx_malformed")
-        optwhy1 = self.env.stat_sum("rx_malformed_bad_option")
-        self.r.check("malformed options are counted (queueN.rx_malformed)", opt1 - opt0 == 3,
-                     f"{opt0} -> {opt1}")
-        self.r.check("... and say why (queueN.rx_malformed_bad_option)", optwhy1 - optwhy0 == 3,
-                     f"{optwhy0} -> {optwhy1}")
+        def bad_options():
+            # Kind 30 is unassigned: only the length is wrong (RFC 9293 3.1,
+            # MUST-7: be prepared for an illegal option length).
+            for what, raw in [("option of length 0", b"\x1e\x00\x01\x01"),
+                              ("option of length 1", b"\x1e\x01\x01\x01"),
+                              ("option running past the header", b"\x01\x01\x1e\x08")]:
+                self.forge(conn, f"{what}, payload at RCV.NXT", "drop", flags="PA",
+                           seq=lambda s: s.rcv_nxt, payload=junk, raw_opts=raw)
+        self.counted("malformed options", "bad_option", 3, bad_options)
 
         # SACK blocks about data the dut never sent (RFC 2018 blocks refer to
         # its send space): a duplicate ACK, nothing to answer.

@@ -32,6 +32,17 @@ struct CountingEvents : ShardEvents {
   }
 };
 
+// A 16-connection shard over memory I/O, on the real clock.
+struct LoopShard {
+  MemoryPacketIo io;
+  StaticNeighbours neigh;
+  NoSteering steering;
+  HeapConnectionMemory mem{1 << 16, 1 << 16};
+  CountingEvents events;
+  Shard shard{ShardConfig{.max_connections = 16},
+              ShardDeps{io, neigh, steering, mem, events, steady_now}};
+};
+
 }  // namespace
 
 TEST_CASE("poll policy names parse both ways", "[shard][loop]") {
@@ -47,14 +58,9 @@ TEST_CASE("poll policy names parse both ways", "[shard][loop]") {
 TEST_CASE("the loop sleeps when idle and wakes for posted commands", "[shard][loop]") {
   const PollPolicy policy = GENERATE(PollPolicy::kBusy, PollPolicy::kAdaptive, PollPolicy::kInterrupt);
   DYNAMIC_SECTION(poll_policy_name(policy)) {
-    MemoryPacketIo io;
-    StaticNeighbours neigh;
-    NoSteering steering;
-    HeapConnectionMemory mem(1 << 16, 1 << 16);
-    CountingEvents events;
-    ShardConfig cfg;
-    cfg.max_connections = 16;
-    Shard shard(cfg, ShardDeps{io, neigh, steering, mem, events, steady_now});
+    LoopShard s;
+    Shard& shard = s.shard;
+    CountingEvents& events = s.events;
     REQUIRE(shard.command_fd() >= 0);
     ShardLoop loop(shard, LoopConfig{.policy = policy, .idle = tcp::Duration::micros(500)});
     std::thread t([&] { loop.run(); });
@@ -92,14 +98,8 @@ TEST_CASE("the loop sleeps when idle and wakes for posted commands", "[shard][lo
 // test_shard_forward, made deterministic on one thread).
 TEST_CASE("prepare_sleep refuses to sleep on a queued command and re-arms the eventfd",
           "[shard][loop]") {
-  MemoryPacketIo io;
-  StaticNeighbours neigh;
-  NoSteering steering;
-  HeapConnectionMemory mem(1 << 16, 1 << 16);
-  CountingEvents events;
-  ShardConfig cfg;
-  cfg.max_connections = 16;
-  Shard shard(cfg, ShardDeps{io, neigh, steering, mem, events, steady_now});
+  LoopShard s;
+  Shard& shard = s.shard;
   REQUIRE(shard.command_fd() >= 0);
   auto readable = [&] {
     pollfd p{shard.command_fd(), POLLIN, 0};
