@@ -194,6 +194,13 @@ TEST_CASE("new data after the app closed resets the connection (RFC 1122 4.2.2.1
   send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = ACK | PSH, .window = 8192, .payload = bytes("late")});
   expect(*c, 1, {{.seq = L + 2, .flags = RST}});
   CHECK(c->state() == State::kClosed);
+  // Data with a FIN: the same single RST, nothing after it.
+  auto f = half_closed();
+  f->close_discarding_input();
+  send(*f, 1, {.seq = R + 1, .ack = L + 2, .flags = FIN | ACK | PSH, .window = 8192, .payload = bytes("bye")});
+  expect(*f, 1, {{.seq = L + 2, .flags = RST}});
+  expect_nothing(*f, 1);
+  CHECK(f->state() == State::kClosed);
 
   // After shutdown_write or RFC 9293 CLOSE (close()), data still flows.
   auto d = fin_wait_2();

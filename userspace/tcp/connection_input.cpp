@@ -156,6 +156,7 @@ void Connection::on_synchronized(const TcpRepr& seg, Instant now) {
     if (state_ == State::kEstablished || state_ == State::kFinWait1 ||
         state_ == State::kFinWait2) {
       process_text(seg, now);
+      if (state_ == State::kClosed) return;  // reset: data for an app that is gone
     }
   }
   // Eighth: FIN.
