@@ -201,7 +201,6 @@ void Connection::close() {
     enter_closed(TcpError::kNone);  // RFC 9293 3.10.4: delete the TCB
     return;
   }
-
   // Shut down for writing earlier and already in FIN-WAIT-2: now orphaned,
   // so a peer that never sends its FIN must not hold us forever.
   if (state_ == State::kFinWait2 && !std::holds_alternative<timer::Close>(timer_))
