@@ -88,16 +88,7 @@ bool Shard::run_once(tcp::Instant now) {
 tcp::ListenerStats Shard::listener_totals() const {
   tcp::ListenerStats t;
   for (uint32_t i = 0; i < cfg_.max_listeners; ++i) {
-    const tcp::Listener* l = lslots_[i].listener.get();
-    if (l == nullptr) continue;
-    const tcp::ListenerStats& s = l->stats();
-    t.syns_received += s.syns_received;
-    t.syn_queue_overflows += s.syn_queue_overflows;
-    t.accept_queue_overflows += s.accept_queue_overflows;
-    t.resets_sent += s.resets_sent;
-    t.syn_cookies_sent += s.syn_cookies_sent;
-    t.syn_cookies_accepted += s.syn_cookies_accepted;
-    t.syn_cookies_limited += s.syn_cookies_limited;
+    if (const tcp::Listener* l = lslots_[i].listener.get()) t += l->stats();
   }
   return t;
 }

@@ -72,20 +72,20 @@ void Listener::queue_reset(const FourTuple& tuple, const wire::TcpRepr& seg) {
 
 void Listener::enable_syn_cookies(const SecretKey& secret, SynCookieConfig config) {
   cookies_.emplace(secret, config);
-  cookie_config_ = config;
   cookie_tokens_ = cookie_burst();
 }
 
 double Listener::cookie_burst() const {
-  return std::max(1.0, cookie_config_.max_per_second / 10.0);
+  return std::max(1.0, cookies_->config().max_per_second / 10.0);
 }
 
 // The token bucket of SynCookieConfig::max_per_second.
 bool Listener::take_cookie_token(Instant now) {
-  if (cookie_config_.max_per_second == 0) return true;
+  const uint32_t rate = cookies_->config().max_per_second;
+  if (rate == 0) return true;
   if (cookie_refill_at_ != Instant::never() && now > cookie_refill_at_) {
     const double s = static_cast<double>((now - cookie_refill_at_).us) / 1e6;
-    cookie_tokens_ = std::min(cookie_burst(), cookie_tokens_ + s * cookie_config_.max_per_second);
+    cookie_tokens_ = std::min(cookie_burst(), cookie_tokens_ + s * rate);
   }
   cookie_refill_at_ = now;
   if (cookie_tokens_ < 1.0) return false;

@@ -48,6 +48,17 @@ struct ListenerStats {
   uint64_t syn_cookies_sent = 0;      // SYN-ACKs carrying a cookie
   uint64_t syn_cookies_accepted = 0;  // final ACKs with a valid cookie
   uint64_t syn_cookies_limited = 0;   // overflow SYNs dropped: cookie rate limit
+
+  ListenerStats& operator+=(const ListenerStats& o) {
+    syns_received += o.syns_received;
+    syn_queue_overflows += o.syn_queue_overflows;
+    accept_queue_overflows += o.accept_queue_overflows;
+    resets_sent += o.resets_sent;
+    syn_cookies_sent += o.syn_cookies_sent;
+    syn_cookies_accepted += o.syn_cookies_accepted;
+    syn_cookies_limited += o.syn_cookies_limited;
+    return *this;
+  }
 };
 
 class Listener {
@@ -111,7 +122,6 @@ class Listener {
   };
   std::deque<PendingReset> resets_;  // bounded by kMaxPendingResets
   std::optional<SynCookies> cookies_;
-  SynCookieConfig cookie_config_;
   double cookie_tokens_ = 0;             // SynCookieConfig::max_per_second bucket
   Instant cookie_refill_at_ = Instant::never();
   BufferProvider buffers_;

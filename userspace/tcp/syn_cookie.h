@@ -58,6 +58,7 @@ class SynCookies {
                                 wire::SeqNumber cookie, Instant now) const;
 
   static uint8_t mss_index(uint16_t peer_mss);
+  const SynCookieConfig& config() const { return config_; }
 
  private:
   uint64_t counter(Instant now) const;
