@@ -283,9 +283,20 @@ TEST_CASE("shard connects to a kernel server on a veth (neighbour from the kerne
                             .remote_port = 6000},
                     steady_now());
   REQUIRE(rs.events.done.back().err == 0);
-  const bool done = rs.run([&] { return peer_done.load() && !rs.events.closed.empty(); },
-                           std::chrono::seconds(60));
+  // Both sides close; whichever FIN leaves first, the shard ends CLOSED (the
+  // kernel closed first) or in TIME-WAIT (RFC 9293 3.6: the shard closed
+  // first, or both at once), where it would stay 2*MSL. Either is the end of
+  // a clean close.
+  const ConnId conn = rs.events.done.back().conn;
+  auto closed_or_time_wait = [&] {
+    if (!rs.events.closed.empty()) return true;
+    const tcp::Connection* c = rs.shard->connection(conn);
+    return c != nullptr && c->state() == tcp::State::kTimeWait;
+  };
+  const bool done =
+      rs.run([&] { return peer_done.load() && closed_or_time_wait(); }, std::chrono::seconds(60));
   peer.join();
+  if (!rs.events.closed.empty()) CHECK(rs.events.closed_err.back() == tcp::TcpError::kNone);
   INFO("kernel: " << k.why << " sent " << k.sent << " got " << k.received << "; shard got "
                   << app.received << " sent " << app.sent);
   CHECK(done);
