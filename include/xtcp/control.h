@@ -230,9 +230,14 @@ struct xtcp_ctl_listen {
   struct xtcp_ctl_header hdr;
   struct xtcp_ctl_addr local; /* port 1..65535 */
   uint32_t backlog;           /* 1..XTCP_CTL_MAX_BACKLOG */
-  uint32_t flags;             /* reserved, zero */
+  uint32_t flags;             /* XTCP_CTL_LISTEN_* */
 };
 #define XTCP_CTL_MAX_BACKLOG 65535u
+/* SO_REUSEADDR as socket(7) and Linux mean it: the port may still have
+ * TIME-WAIT connections (of a server that ran before); a listener on it
+ * is refused as without the flag. */
+#define XTCP_CTL_LISTEN_REUSEADDR 0x1u
+#define XTCP_CTL_LISTEN_FLAGS XTCP_CTL_LISTEN_REUSEADDR
 
 /* The daemon adds 1 to the listener's ready eventfd each time a connection
  * joins its accept queue; the app reads (resets) it, then sends ACCEPT. */
@@ -529,7 +534,7 @@ static inline int xtcp_ctl_check_fields(const void *buf, size_t len) {
   switch (m.hdr.type) {
     case XTCP_CTL_LISTEN:
       ok = xtcp_ctl_addr_ok(&m.listen.local, 1) && m.listen.backlog >= 1 &&
-           m.listen.backlog <= XTCP_CTL_MAX_BACKLOG && m.listen.flags == 0;
+           m.listen.backlog <= XTCP_CTL_MAX_BACKLOG && (m.listen.flags & ~XTCP_CTL_LISTEN_FLAGS) == 0;
       break;
     case XTCP_CTL_LISTEN_REPLY:
       ok = m.listen_reply.listener_id != 0 && m.listen_reply.reserved == 0;

@@ -50,6 +50,13 @@ void xtcp_close_ctx(xtcp_ctx *ctx);
  * Returns a listener handle. EADDRINUSE, EACCES (port < 1024 without
  * CAP_NET_BIND_SERVICE), EMFILE (per-app limit), EINVAL. */
 int xtcp_listen(xtcp_ctx *ctx, const struct sockaddr *addr, socklen_t addrlen, int backlog);
+/* xtcp_listen with flags: XTCP_LISTEN_REUSEADDR is SO_REUSEADDR (the port
+ * may be bound while only TIME-WAIT connections of an earlier server, kernel
+ * or xtcp, remain on it; without it such a port gives EADDRINUSE, as on
+ * Linux). Unknown flags: EINVAL. */
+#define XTCP_LISTEN_REUSEADDR 0x1u
+int xtcp_listen_flags(xtcp_ctx *ctx, const struct sockaddr *addr, socklen_t addrlen, int backlog,
+                      unsigned flags);
 
 /* Takes one established connection. peer (may be NULL) receives its
  * address. EAGAIN (timeout 0, none pending), ETIMEDOUT, EBADF. */

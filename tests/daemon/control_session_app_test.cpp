@@ -120,10 +120,10 @@ TEST_CASE("a request with an out-of-range field is EINVAL, the session stays, th
     m = listen_msg(21, 80, 0);
     type = XTCP_CTL_LISTEN;
   }
-  SECTION("LISTEN with a non-zero reserved flags field") {
+  SECTION("LISTEN with an unknown flag") {
     xtcp_ctl_listen l{};
     std::memcpy(&l, listen_msg(21, 80, 16).data(), sizeof(l));
-    l.flags = 1;
+    l.flags = XTCP_CTL_LISTEN_FLAGS + 1;  // the bit after the known ones
     m = bytes_of(l);
     type = XTCP_CTL_LISTEN;
   }

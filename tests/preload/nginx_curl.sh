@@ -12,28 +12,8 @@ pl_init "${1:-}" 76
 PORT=8080
 mkdir -p "$T/www" "$T/nginx"
 e2e_random_file "$T/www/blob" 10
-cat > "$T/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  sendfile ${XTCP_PRELOAD_SENDFILE:-on};
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
-  server {
-    listen $PORT;
-    listen [::]:$PORT ipv6only=on;
-    root $T/www;
-  }
-}
-CONF
+pl_nginx_conf "$T/nginx" "sendfile ${XTCP_PRELOAD_SENDFILE:-on};" \
+  "listen $PORT; listen [::]:$PORT ipv6only=on; root $T/www;"
 
 pl_bg nginx nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log"
 NGINX=$LAST_PID

@@ -68,3 +68,26 @@ pl_peer_listening() {  # PORT
     sleep 0.1; _i=$((_i + 1))
   done
 }
+
+# Writes DIR/nginx.conf: one process (no master), logs and temp files in DIR,
+# HTTP's directives and one server block with SERVER's directives.
+pl_nginx_conf() {  # DIR HTTP SERVER
+  cat > "$1/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  $2
+  server { $3 }
+}
+CONF
+}

@@ -138,8 +138,17 @@ extern "C" void xtcp_close_ctx(xtcp_ctx* ctx) {
 }
 
 extern "C" int xtcp_listen(xtcp_ctx* ctx, const sockaddr* addr, socklen_t addrlen, int backlog) {
+  return xtcp_listen_flags(ctx, addr, addrlen, backlog, 0);
+}
+
+extern "C" int xtcp_listen_flags(xtcp_ctx* ctx, const sockaddr* addr, socklen_t addrlen,
+                                 int backlog, unsigned flags) {
+  static_assert(XTCP_LISTEN_REUSEADDR == XTCP_CTL_LISTEN_REUSEADDR, "public flag is the wire flag");
+  if ((flags & ~XTCP_LISTEN_REUSEADDR) != 0)
+    return fail(EINVAL, "xtcp_listen_flags: unknown flags");
   xtcp_ctl_listen m{};
   xtcp_ctl_header_init(&m.hdr, XTCP_CTL_LISTEN, sizeof(m), 0);
+  m.flags = flags;
   if (!to_ctl_addr(addr, addrlen, &m.local))
     return fail(EINVAL, "xtcp_listen: the address must be a sockaddr_in or sockaddr_in6");
   m.backlog = backlog <= 0 ? 128 : static_cast<uint32_t>(backlog);

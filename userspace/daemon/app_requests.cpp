@@ -147,7 +147,10 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     return true;
   }
   ListenerRec l;
-  if (int rc = PortReservation::reserve(local, m.local.port, &l.port); rc < 0) {
+  const PortSharing sharing = (m.flags & XTCP_CTL_LISTEN_REUSEADDR) != 0
+                                  ? PortSharing::kTimeWaitOk
+                                  : PortSharing::kExclusive;
+  if (int rc = PortReservation::reserve(local, m.local.port, &l.port, sharing); rc < 0) {
     error(out, seq, type, -rc, reserve_text(rc));
     return true;
   }

@@ -41,12 +41,18 @@ int bound_port(int fd, uint16_t* port) {
   return 0;
 }
 
+int set_reuse_addr(int fd, bool on) {
+  const int v = on ? 1 : 0;
+  return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v) == 0 ? 0 : -errno;
+}
+
 // Both reuse options off, stated rather than assumed: either one on would
-// let a kernel socket share the port with us.
-int set_exclusive(int fd, IpFamily family) {
+// let a kernel socket share the port with us. SO_REUSEADDR only while
+// binding a listener's port over TIME-WAIT sockets (kTimeWaitOk).
+int set_exclusive(int fd, IpFamily family, PortSharing sharing) {
   const int off = 0;
   const int on = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof off) != 0) return -errno;
+  if (int err = set_reuse_addr(fd, sharing == PortSharing::kTimeWaitOk); err != 0) return err;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof off) != 0) return -errno;
   // A v6 wildcard would otherwise also hold the v4 port (bindv6only=0).
   if (family == IpFamily::kV6 &&
@@ -56,16 +62,18 @@ int set_exclusive(int fd, IpFamily family) {
 }
 
 // socket + options + bind, never listen. Returns the fd or -errno.
-int open_hold(const IpAddress& local, uint16_t port) {
+int open_hold(const IpAddress& local, uint16_t port, PortSharing sharing) {
   const int domain = local.family == IpFamily::kV4 ? AF_INET : AF_INET6;
   const int fd = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
   if (fd < 0) return -errno;
-  int err = set_exclusive(fd, local.family);
+  int err = set_exclusive(fd, local.family, sharing);
   if (err == 0) {
     sockaddr_storage ss;
     const socklen_t len = to_sockaddr(local, port, &ss);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) err = -errno;
   }
+  // Bound: from now on a kernel bind() to the port must conflict with us.
+  if (err == 0 && sharing == PortSharing::kTimeWaitOk) err = set_reuse_addr(fd, false);
   if (err != 0) {
     close(fd);
     return err;
@@ -110,9 +118,10 @@ void PortReservation::release() {
   port_ = 0;
 }
 
-int PortReservation::reserve(const IpAddress& local, uint16_t port, PortReservation* out) {
+int PortReservation::reserve(const IpAddress& local, uint16_t port, PortReservation* out,
+                             PortSharing sharing) {
   if (!valid_family(local.family)) return -EAFNOSUPPORT;
-  const int fd = open_hold(local, port);
+  const int fd = open_hold(local, port, sharing);
   if (fd < 0) return fd;
   uint16_t got = port;
   if (port == 0) {

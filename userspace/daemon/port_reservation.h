@@ -10,7 +10,10 @@
 //     the other side);
 //   * the kernel's connect() never picks it as an ephemeral source port
 //     (a bound port is skipped by the ephemeral search);
-//   * a port the kernel already uses is refused to xtcp with EADDRINUSE.
+//   * a port the kernel already uses is refused to xtcp with EADDRINUSE,
+//     unless the listener asked for SO_REUSEADDR and only TIME-WAIT sockets
+//     remain there (the kernel's own bind-conflict rule decides: both sides
+//     must have had SO_REUSEADDR, socket(7)).
 // It lives in the network namespace of the thread that calls socket(), so
 // reserve from inside the daemon's namespace (the one that owns the
 // interface xtcp is attached to).
@@ -32,6 +35,9 @@ namespace xtcp::daemon {
 wire::IpAddress any_address(wire::IpFamily family);
 bool is_wildcard(const wire::IpAddress& addr);
 
+// Whether the hold may share its port with TIME-WAIT sockets (SO_REUSEADDR).
+enum class PortSharing { kExclusive, kTimeWaitOk };
+
 class PortReservation {
  public:
   PortReservation() = default;  // holds nothing
@@ -51,8 +57,11 @@ class PortReservation {
   //   -EAFNOSUPPORT   family is neither IPv4 nor IPv6 (or disabled)
   //   other -errno    from socket() (EMFILE, ENOBUFS, ...)
   // An IPv6 reservation is IPV6_V6ONLY: [::]:p does not hold 0.0.0.0:p.
+  // kTimeWaitOk binds with SO_REUSEADDR and clears it once bound, so the
+  // hold is exclusive again for every later kernel bind.
   [[nodiscard]] static int reserve(const wire::IpAddress& local, uint16_t port,
-                                   PortReservation* out);
+                                   PortReservation* out,
+                                   PortSharing sharing = PortSharing::kExclusive);
 
   // For active opens: the kernel picks a free port from
   // net.ipv4.ip_local_port_range (bind to port 0) and it is held like any

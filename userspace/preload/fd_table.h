@@ -33,6 +33,7 @@ struct Sock {
   pid_t owner = 0;        // the process whose libxtcp context holds h
   bool nonblock = false;  // O_NONBLOCK of the (emulated) file description
   bool v6only = false;    // IPV6_V6ONLY (Linux default bindv6only=0)
+  bool reuse_addr = false;  // SO_REUSEADDR: listen over TIME-WAIT (socket(7))
   bool bound = false;     // bind() to an xtcp address, not done in the kernel
   bool accept_turn = false;  // dual listener: which half to try first
   sockaddr_storage bound_addr{};

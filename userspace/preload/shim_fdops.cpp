@@ -113,7 +113,7 @@ int getsockopt_xtcp(Sock* s, int level, int name, void* val, socklen_t* len) {
         *len = n;
         return 0;
       }
-      case SO_REUSEADDR:
+      case SO_REUSEADDR: return put_int(val, len, s->reuse_addr);
       case SO_REUSEPORT: return put_int(val, len, 1);
       // A listener has no rings: what was asked, else tcp(7)'s defaults.
       case SO_RCVBUF: return conn ? xtcp_int_opt(s, XTCP_RCVBUF, val, len) : put_int(val, len, s->rcvbuf > 0 ? s->rcvbuf : 131072);
@@ -183,6 +183,9 @@ int setsockopt_common(Sock* s, int level, int name, const void* val, socklen_t l
         return 0;
       }
       case SO_REUSEADDR:
+        if (get_int(val, len, &v) < 0) return -1;
+        s->reuse_addr = v != 0;
+        return 0;  // takes effect at listen()
       case SO_REUSEPORT:
       case SO_LINGER:
       case SO_PRIORITY:

@@ -67,13 +67,14 @@ socklen_t len_of(const sockaddr_storage& a) {
 // listens on the v4 wildcard (h2), as a Linux dual-stack socket would.
 int xtcp_listen_both(xtcp_ctx* ctx, Sock* s, int backlog, int* h2) {
   const sockaddr_storage& a = s->bound_addr;
-  const int h = xtcp_listen(ctx, reinterpret_cast<const sockaddr*>(&a), len_of(a), backlog);
+  const unsigned flags = s->reuse_addr ? XTCP_LISTEN_REUSEADDR : 0;
+  const int h = xtcp_listen_flags(ctx, reinterpret_cast<const sockaddr*>(&a), len_of(a), backlog, flags);
   *h2 = -1;
   if (h < 0 || a.ss_family != AF_INET6 || !is_wildcard(a) || s->v6only) return h;
   sockaddr_in any4{};
   any4.sin_family = AF_INET;
   any4.sin_port = port_of(a);
-  *h2 = xtcp_listen(ctx, reinterpret_cast<const sockaddr*>(&any4), sizeof any4, backlog);
+  *h2 = xtcp_listen_flags(ctx, reinterpret_cast<const sockaddr*>(&any4), sizeof any4, backlog, flags);
   if (*h2 < 0) {
     const int e = errno;
     xtcp_close(ctx, h);
