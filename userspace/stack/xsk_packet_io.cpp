@@ -27,11 +27,20 @@ uint32_t XskPacketIo::rx_burst(RxFrame* out, uint32_t max) {
   return n;
 }
 
+// A burst goes back to the fill ring in one reservation and one submit (one
+// store-release), not one per frame; what the burst could not take (ring
+// full, a frame not ours to recycle) goes frame by frame as before.
 void XskPacketIo::rx_release(const RxFrame* frames, uint32_t n) {
-  for (uint32_t i = 0; i < n; ++i) {
-    if (sock_.recycle(frames[i].handle)) continue;
-    ++stats_.recycle_misses;
-    (void)sock_.release(frames[i].handle);
+  while (n > 0) {
+    const uint32_t chunk = std::min<uint32_t>(n, static_cast<uint32_t>(descs_.size()));
+    for (uint32_t i = 0; i < chunk; ++i) descs_[i] = xdp_desc{frames[i].handle, 0, 0};
+    for (uint32_t i = sock_.recycle_burst(descs_.data(), chunk); i < chunk; ++i) {
+      if (sock_.recycle(frames[i].handle)) continue;
+      ++stats_.recycle_misses;
+      (void)sock_.release(frames[i].handle);
+    }
+    frames += chunk;
+    n -= chunk;
   }
 }
 
