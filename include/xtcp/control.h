@@ -58,7 +58,8 @@ enum xtcp_ctl_type {
   XTCP_CTL_CLOSE = 20,
   XTCP_CTL_SET_OPTION = 21,
   XTCP_CTL_GET_OPTION = 22,
-  XTCP_CTL_RESERVED_LAST = 22,
+  XTCP_CTL_SHARE = 23, /* another process holds a listener too (fork) */
+  XTCP_CTL_RESERVED_LAST = 23,
 
   XTCP_CTL_ERROR = XTCP_CTL_REPLY_BIT,
   XTCP_CTL_HELLO_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_HELLO,
@@ -70,7 +71,8 @@ enum xtcp_ctl_type {
   XTCP_CTL_SHUTDOWN_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_SHUTDOWN,
   XTCP_CTL_CLOSE_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_CLOSE,
   XTCP_CTL_SET_OPTION_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_SET_OPTION,
-  XTCP_CTL_GET_OPTION_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_GET_OPTION
+  XTCP_CTL_GET_OPTION_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_GET_OPTION,
+  XTCP_CTL_SHARE_REPLY = XTCP_CTL_REPLY_BIT | XTCP_CTL_SHARE
 };
 
 struct xtcp_ctl_header {
@@ -240,11 +242,29 @@ struct xtcp_ctl_listen {
 #define XTCP_CTL_LISTEN_FLAGS XTCP_CTL_LISTEN_REUSEADDR
 
 /* The daemon adds 1 to the listener's ready eventfd each time a connection
- * joins its accept queue; the app reads (resets) it, then sends ACCEPT. */
+ * joins its accept queue; the app reads (resets) it, then sends ACCEPT.
+ * share_id and share_key are the listener's share ticket (SHARE below). */
+#define XTCP_CTL_SHARE_KEY_LEN 16
 struct xtcp_ctl_listen_reply {
   struct xtcp_ctl_header hdr;
-  uint32_t listener_id;
-  uint32_t reserved;
+  uint32_t listener_id; /* in this session */
+  uint32_t share_id;    /* in the daemon */
+  uint8_t share_key[XTCP_CTL_SHARE_KEY_LEN];
+};
+
+/* SHARE: this session holds, besides the ones that hold it already, the
+ * listener of a share ticket (a process forked from one that listens
+ * inherited the listener, and with it the ticket in its memory). Reply
+ * SHARE_REPLY (the LISTEN_REPLY layout) + the listener's ready eventfd; its
+ * connections go to whichever holder accepts first, and it lives until the
+ * last holder closes it or ends its session. ERROR EBADF: no listener has
+ * that ticket. The key is a random secret: holding it is holding the
+ * listener, as holding a descriptor is with the kernel. */
+struct xtcp_ctl_share {
+  struct xtcp_ctl_header hdr;
+  uint32_t share_id;
+  uint32_t flags; /* reserved, zero */
+  uint8_t share_key[XTCP_CTL_SHARE_KEY_LEN];
 };
 
 /* ACCEPT: takes one established connection off a listener's queue, never
@@ -374,7 +394,9 @@ static inline size_t xtcp_ctl_fixed_size(uint16_t type) {
     case XTCP_CTL_CONNS_REQUEST: return sizeof(struct xtcp_ctl_conns_request);
     case XTCP_CTL_ERROR: return sizeof(struct xtcp_ctl_error);
     case XTCP_CTL_LISTEN: return sizeof(struct xtcp_ctl_listen);
-    case XTCP_CTL_LISTEN_REPLY: return sizeof(struct xtcp_ctl_listen_reply);
+    case XTCP_CTL_LISTEN_REPLY:
+    case XTCP_CTL_SHARE_REPLY: return sizeof(struct xtcp_ctl_listen_reply);
+    case XTCP_CTL_SHARE: return sizeof(struct xtcp_ctl_share);
     case XTCP_CTL_ACCEPT: return sizeof(struct xtcp_ctl_accept);
     case XTCP_CTL_CONNECT: return sizeof(struct xtcp_ctl_connect);
     case XTCP_CTL_ACCEPT_REPLY:
@@ -517,6 +539,7 @@ static inline int xtcp_ctl_check_fields(const void *buf, size_t len) {
     struct xtcp_ctl_header hdr;
     struct xtcp_ctl_listen listen;
     struct xtcp_ctl_listen_reply listen_reply;
+    struct xtcp_ctl_share share;
     struct xtcp_ctl_accept accept;
     struct xtcp_ctl_connect connect;
     struct xtcp_ctl_conn_reply conn_reply;
@@ -537,8 +560,10 @@ static inline int xtcp_ctl_check_fields(const void *buf, size_t len) {
            m.listen.backlog <= XTCP_CTL_MAX_BACKLOG && (m.listen.flags & ~XTCP_CTL_LISTEN_FLAGS) == 0;
       break;
     case XTCP_CTL_LISTEN_REPLY:
-      ok = m.listen_reply.listener_id != 0 && m.listen_reply.reserved == 0;
+    case XTCP_CTL_SHARE_REPLY:
+      ok = m.listen_reply.listener_id != 0 && m.listen_reply.share_id != 0;
       break;
+    case XTCP_CTL_SHARE: ok = m.share.share_id != 0 && m.share.flags == 0; break;
     case XTCP_CTL_ACCEPT: ok = m.accept.listener_id != 0 && m.accept.flags == 0; break;
     case XTCP_CTL_CONNECT:
       ok = xtcp_ctl_addr_ok(&m.connect.remote, 1) && xtcp_ctl_addr_ok(&m.connect.local, 0) &&
@@ -596,7 +621,9 @@ static_assert(sizeof(xtcp_ctl_addr) == 24, "addr layout");
 static_assert(offsetof(xtcp_ctl_addr, addr) == 8, "addr layout");
 static_assert(sizeof(xtcp_ctl_listen) == 48, "listen layout");
 static_assert(offsetof(xtcp_ctl_listen, backlog) == 40, "listen layout");
-static_assert(sizeof(xtcp_ctl_listen_reply) == 24, "listen reply layout");
+static_assert(sizeof(xtcp_ctl_listen_reply) == 40, "listen reply layout");
+static_assert(offsetof(xtcp_ctl_listen_reply, share_key) == 24, "listen reply layout");
+static_assert(sizeof(xtcp_ctl_share) == 40, "share layout");
 static_assert(sizeof(xtcp_ctl_accept) == 24, "accept layout");
 static_assert(sizeof(xtcp_ctl_connect) == 72, "connect layout");
 static_assert(offsetof(xtcp_ctl_connect, local) == 40, "connect layout");

@@ -58,6 +58,29 @@ int xtcp_listen(xtcp_ctx *ctx, const struct sockaddr *addr, socklen_t addrlen, i
 int xtcp_listen_flags(xtcp_ctx *ctx, const struct sockaddr *addr, socklen_t addrlen, int backlog,
                       unsigned flags);
 
+/* Listeners shared between processes (a server that forks workers after it
+ * listens). A listener's ticket names it and holds a random secret: whoever
+ * has the ticket may join the listener, as whoever has a descriptor holds a
+ * kernel socket. xtcp_listener_ticket only reads ctx's memory, so a forked
+ * child may call it on the context it inherited (and must not otherwise
+ * use: the session is the parent's). EBADF: not a listener. */
+struct xtcp_share_ticket {
+  uint32_t id;
+  uint8_t key[16];
+  struct sockaddr_storage local; /* the listener's address */
+};
+int xtcp_listener_ticket(xtcp_ctx *ctx, int listener, struct xtcp_share_ticket *out);
+/* Joins the listener of a ticket in this context; returns a listener handle.
+ * Each connection goes to exactly one holder, whichever accepts first; the
+ * listener lives until its last holder closes it (or its process ends).
+ * EBADF: no listener has that ticket; EMFILE: per-app listener limit. */
+int xtcp_listen_share(xtcp_ctx *ctx, const struct xtcp_share_ticket *ticket);
+/* In a forked child: frees the copy of a context inherited from the parent
+ * and closes the descriptors it holds, telling xtcpd nothing (the session
+ * and its sockets stay the parent's). Only the parent's own
+ * descriptor copies go; NULL is a no-op. */
+void xtcp_forget_inherited(xtcp_ctx *ctx);
+
 /* Takes one established connection. peer (may be NULL) receives its
  * address. EAGAIN (timeout 0, none pending), ETIMEDOUT, EBADF. */
 int xtcp_accept(xtcp_ctx *ctx, int listener, struct sockaddr_storage *peer, int timeout_ms);

@@ -307,6 +307,7 @@ void FakeDaemon::on_listen(int session, const xtcp_ctl_listen& m) {
   xtcp_ctl_listen_reply r{};
   xtcp_ctl_header_init(&r.hdr, XTCP_CTL_LISTEN_REPLY, sizeof(r), m.hdr.seq);
   r.listener_id = l.id;
+  r.share_id = l.id;
   listeners_.emplace(l.id, l);
   reply(session, &r, sizeof(r), {&l.ready_fd, 1});
 }

@@ -85,7 +85,7 @@ TEST_CASE("a stats reply whose count disagrees with its size is rejected", "[con
 }
 
 TEST_CASE("unknown types are rejected with ENOMSG", "[control]") {
-  for (uint16_t type : {uint16_t{0}, uint16_t{4}, uint16_t{15}, uint16_t{23}, uint16_t{0x7fff},
+  for (uint16_t type : {uint16_t{0}, uint16_t{4}, uint16_t{15}, uint16_t{XTCP_CTL_RESERVED_LAST + 1}, uint16_t{0x7fff},
                         uint16_t{0x8004}, uint16_t{0xffff}}) {
     xtcp_ctl_header h{};
     xtcp_ctl_header_init(&h, type, sizeof(h), 1);

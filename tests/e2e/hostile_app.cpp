@@ -200,6 +200,8 @@ std::string check_refusal_keeps_session(const char* path) {
   return why;
 }
 
+std::string check_share_ticket(const char* path, uint16_t port);
+
 int run_garbage(const char* path) {
   int failures = 0;
   for (const Case& c : garbage_cases()) {
@@ -219,6 +221,10 @@ int run_garbage(const char* path) {
   std::printf("  %s: refused LISTEN keeps the session%s%s\n", why.empty() ? "ok" : "FAIL",
               why.empty() ? "" : ": ", why.c_str());
   failures += !why.empty();
+  why = check_share_ticket(path, 7311);
+  std::printf("  %s: share tickets: a forged key is refused, a shared listener outlives the session that listened%s%s\n",
+              why.empty() ? "ok" : "FAIL", why.empty() ? "" : ": ", why.c_str());
+  failures += !why.empty();
   const bool hello = hello_works(path);
   std::printf("  %s: a fresh session still gets a HELLO reply\n", hello ? "ok" : "FAIL");
   failures += !hello;
@@ -236,8 +242,9 @@ struct Conn {
   int notify = -1;
 };
 
-// LISTEN on 0.0.0.0:port; returns the listener id (0 on failure).
-uint32_t listen_on(int fd, uint16_t port, int* ready_fd) {
+// LISTEN on 0.0.0.0:port; returns the listener id (0 on failure) and the
+// whole reply in *reply when asked.
+uint32_t listen_on(int fd, uint16_t port, int* ready_fd, xtcp_ctl_listen_reply* reply = nullptr) {
   Bytes m = message<xtcp_ctl_listen>(XTCP_CTL_LISTEN, 10);
   xtcp_ctl_listen l;
   std::memcpy(&l, m.data(), sizeof(l));
@@ -256,7 +263,63 @@ uint32_t listen_on(int fd, uint16_t port, int* ready_fd) {
   *ready_fd = r.fds[0];
   xtcp_ctl_listen_reply lr;
   std::memcpy(&lr, r.buf.data(), sizeof(lr));
+  if (reply) *reply = lr;
   return lr.listener_id;
+}
+
+// One request, its reply's type (0: none within 5 s); descriptors closed.
+uint16_t ask(int fd, const Bytes& m, Bytes* reply = nullptr) {
+  send(fd, m.data(), m.size(), MSG_NOSIGNAL);
+  Received r = receive(fd, 5000);
+  for (size_t i = 0; i < r.nfds; ++i) close(r.fds[i]);
+  if (reply) *reply = r.buf;
+  return r.n > 0 ? header_of(r.buf).type : 0;
+}
+
+Bytes share_msg(const xtcp_ctl_listen_reply& ticket, bool forge) {
+  Bytes m = message<xtcp_ctl_share>(XTCP_CTL_SHARE, 9);
+  xtcp_ctl_share sh;
+  std::memcpy(&sh, m.data(), sizeof(sh));
+  sh.share_id = ticket.share_id;
+  std::memcpy(sh.share_key, ticket.share_key, sizeof(sh.share_key));
+  if (forge) sh.share_key[5] ^= 0x40;  // one bit off
+  std::memcpy(m.data(), &sh, sizeof(sh));
+  return m;
+}
+
+// A listener's share ticket (control.h, SHARE): a forged key draws EBADF
+// and the session stays; the real one joins the listener, which then
+// outlives the session that listened (ACCEPT says EAGAIN, not EBADF).
+std::string check_share_ticket(const char* path, uint16_t port) {
+  const int a = open_session(path), b = open_session(path);
+  std::string why;
+  int ready = -1;
+  xtcp_ctl_listen_reply ticket{};
+  if (a < 0 || b < 0 || listen_on(a, port, &ready, &ticket) == 0) why = "cannot listen";
+  Bytes reply;
+  if (why.empty() && ask(b, share_msg(ticket, true), &reply) != XTCP_CTL_ERROR)
+    why = "a forged share key drew no ERROR";
+  xtcp_ctl_error e{};
+  if (why.empty()) std::memcpy(&e, reply.data(), std::min(reply.size(), sizeof(e)));
+  if (why.empty() && e.code != EBADF) why = "a forged share key drew code " + std::to_string(e.code) + ", not EBADF";
+  if (why.empty() && ask(b, share_msg(ticket, false), &reply) != XTCP_CTL_SHARE_REPLY)
+    why = "the real ticket drew no SHARE_REPLY";
+  xtcp_ctl_listen_reply joined{};
+  if (why.empty()) std::memcpy(&joined, reply.data(), sizeof(joined));
+  if (a >= 0) close(a);  // the listening session ends; b still holds it
+  Bytes acc = message<xtcp_ctl_accept>(XTCP_CTL_ACCEPT, 10);
+  xtcp_ctl_accept am;
+  std::memcpy(&am, acc.data(), sizeof(am));
+  am.listener_id = joined.listener_id;
+  std::memcpy(acc.data(), &am, sizeof(am));
+  usleep(200 * 1000);  // the daemon handles a's hang-up first
+  if (why.empty() && (ask(b, acc, &reply) != XTCP_CTL_ERROR ||
+                      (std::memcpy(&e, reply.data(), sizeof(e)), e.code != EAGAIN)))
+    why = "the shared listener did not outlive the session that listened (ACCEPT: code " +
+          std::to_string(e.code) + ")";
+  if (ready >= 0) close(ready);
+  if (b >= 0) close(b);
+  return why;
 }
 
 // Maps the channel memfd after checking it is what channel_abi.h says.

@@ -137,6 +137,27 @@ extern "C" void xtcp_close_ctx(xtcp_ctx* ctx) {
   errno = saved;
 }
 
+namespace {
+
+// A LISTEN or SHARE reply's listener as a handle of the context.
+int add_listener(xtcp_ctx* ctx, const xtcp_ctl_listen_reply& r, int ready_fd,
+                 const xtcp_ctl_addr& local) {
+  set_nonblock(ready_fd);
+  auto h = std::make_unique<Handle>();
+  ListenerHandle l{.id = r.listener_id, .ready_fd = ready_fd, .local = local};
+  l.ticket.id = r.share_id;
+  std::memcpy(l.ticket.key, r.share_key, sizeof(l.ticket.key));
+  h->listener.emplace(l);
+  const int sock = ctx->add(std::move(h));
+  if (sock < 0) {
+    close_remote(ctx, r.listener_id, XTCP_CTL_OBJ_LISTENER);
+    return fail(EMFILE, "this context holds 65536 sockets already; close some");
+  }
+  return sock;
+}
+
+}  // namespace
+
 extern "C" int xtcp_listen(xtcp_ctx* ctx, const sockaddr* addr, socklen_t addrlen, int backlog) {
   return xtcp_listen_flags(ctx, addr, addrlen, backlog, 0);
 }
@@ -159,15 +180,37 @@ extern "C" int xtcp_listen_flags(xtcp_ctx* ctx, const sockaddr* addr, socklen_t 
   int fd = -1;
   if (int rc = ctx->link.request(&m, sizeof(m), &r, sizeof(r), {&fd, 1}); rc < 0)
     return fail_link(ctx->link, rc);
-  set_nonblock(fd);
-  auto h = std::make_unique<Handle>();
-  h->listener.emplace(ListenerHandle{.id = r.listener_id, .ready_fd = fd, .local = m.local});
-  const int sock = ctx->add(std::move(h));
-  if (sock < 0) {
-    close_remote(ctx, r.listener_id, XTCP_CTL_OBJ_LISTENER);
-    return fail(EMFILE, "this context holds 65536 sockets already; close some");
-  }
-  return sock;
+  return add_listener(ctx, r, fd, m.local);
+}
+
+extern "C" int xtcp_listener_ticket(xtcp_ctx* ctx, int listener, xtcp_share_ticket* out) {
+  const ListenerHandle* l = ctx ? ctx->listener(listener) : nullptr;
+  if (!l) return bad_handle(listener, "a listener");
+  *out = l->ticket;
+  from_ctl_addr(l->local, &out->local);
+  return 0;
+}
+
+extern "C" int xtcp_listen_share(xtcp_ctx* ctx, const xtcp_share_ticket* ticket) {
+  static_assert(sizeof(ticket->key) == XTCP_CTL_SHARE_KEY_LEN, "ticket key is the wire key");
+  xtcp_ctl_share m{};
+  xtcp_ctl_header_init(&m.hdr, XTCP_CTL_SHARE, sizeof(m), 0);
+  m.share_id = ticket->id;
+  std::memcpy(m.share_key, ticket->key, sizeof(m.share_key));
+  if (xtcp_ctl_check_fields(&m, sizeof(m)) < 0)
+    return fail(EBADF, "xtcp_listen_share: the ticket names no listener");
+  xtcp_ctl_listen_reply r;
+  int fd = -1;
+  if (int rc = ctx->link.request(&m, sizeof(m), &r, sizeof(r), {&fd, 1}); rc < 0)
+    return fail_link(ctx->link, rc);
+  xtcp_ctl_addr local{};
+  if (!to_ctl_addr(reinterpret_cast<const sockaddr*>(&ticket->local), sizeof(ticket->local), &local))
+    local = xtcp_ctl_addr{};  // getsockname then says the family only
+  return add_listener(ctx, r, fd, local);
+}
+
+extern "C" void xtcp_forget_inherited(xtcp_ctx* ctx) {
+  delete ctx;  // handle and link destructors close descriptors, send nothing
 }
 
 extern "C" int xtcp_accept(xtcp_ctx* ctx, int listener, sockaddr_storage* peer, int timeout_ms) {

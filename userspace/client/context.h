@@ -28,6 +28,7 @@ struct ConnHandle {
 
 struct ListenerHandle {
   uint32_t id = 0;
+  xtcp_share_ticket ticket{};  // LISTEN_REPLY's share_id and share_key
   int ready_fd = -1;
   uint32_t pending_hint = 0;  // the last ACCEPT reply's "pending"
   xtcp_ctl_addr local{};

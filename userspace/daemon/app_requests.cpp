@@ -1,6 +1,8 @@
 // AppStack request handlers: LISTEN, ACCEPT, CONNECT, SHUTDOWN, CLOSE.
 // Every field was range-checked by xtcp_ctl_check_fields; what is checked
 // here is what only the daemon knows (ownership, ports, limits).
+#include <sys/random.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -37,6 +39,13 @@ const char* reserve_text(int rc) {
     case EADDRNOTAVAIL: return "that address does not belong to the interface xtcpd serves";
     default: return "the kernel refused to reserve the port";
   }
+}
+
+// Equal keys, in time that does not depend on where they differ.
+bool same_key(const uint8_t* a, const uint8_t* b, size_t n) {
+  uint8_t diff = 0;
+  for (size_t i = 0; i < n; ++i) diff |= static_cast<uint8_t>(a[i] ^ b[i]);
+  return diff == 0;
 }
 
 }  // namespace
@@ -118,7 +127,8 @@ bool AppStack::request(uint32_t sid, const uint8_t* msg, size_t len, Reply* out)
   Session& s = it->second;
   switch (h.type) {
     case XTCP_CTL_LISTEN: return on_listen(s, sid, read_msg<xtcp_ctl_listen>(msg), out);
-    case XTCP_CTL_ACCEPT: return on_accept(s, read_msg<xtcp_ctl_accept>(msg), out);
+    case XTCP_CTL_ACCEPT: return on_accept(s, sid, read_msg<xtcp_ctl_accept>(msg), out);
+    case XTCP_CTL_SHARE: return on_share(s, read_msg<xtcp_ctl_share>(msg), out);
     case XTCP_CTL_CONNECT: return on_connect(s, sid, read_msg<xtcp_ctl_connect>(msg), out);
     case XTCP_CTL_SHUTDOWN: return on_shutdown(s, read_msg<xtcp_ctl_shutdown>(msg), out);
     case XTCP_CTL_CLOSE: return on_close(s, read_msg<xtcp_ctl_close>(msg), out);
@@ -158,6 +168,11 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     error(out, seq, type, EMFILE, "xtcpd is out of descriptors");
     return true;
   }
+  if (getrandom(l.share_key.data(), l.share_key.size(), 0) !=
+      static_cast<ssize_t>(l.share_key.size())) {
+    error(out, seq, type, EAGAIN, "the kernel gave no random bytes for the share key; try again");
+    return true;
+  }
   const uint32_t key = next_listener_++;
   l.session = sid;
   l.app_id = s.next_id++;
@@ -190,7 +205,34 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
   return false;
 }
 
-bool AppStack::on_accept(Session& s, const xtcp_ctl_accept& m, Reply* out) {
+bool AppStack::on_share(Session& s, const xtcp_ctl_share& m, Reply* out) {
+  const uint16_t type = XTCP_CTL_SHARE;
+  auto found = listeners_.find(m.share_id);
+  if (found == listeners_.end() ||
+      !same_key(found->second.share_key.data(), m.share_key, sizeof(m.share_key))) {
+    error(out, m.hdr.seq, type, EBADF, "no listener has that share ticket (closed, or never issued)");
+    return true;
+  }
+  if (s.listeners.size() >= cfg_.limits.listeners_per_app) {
+    ++counters_.refused_limit;
+    error(out, m.hdr.seq, type, EMFILE, "this app has reached its listener limit; close some");
+    return true;
+  }
+  ListenerRec& l = found->second;
+  const uint32_t app_id = s.next_id++;
+  s.listeners[app_id] = m.share_id;
+  ++l.holders;
+  out->bytes.assign(sizeof(xtcp_ctl_listen_reply), 0);
+  auto* r = reinterpret_cast<xtcp_ctl_listen_reply*>(out->bytes.data());
+  xtcp_ctl_header_init(&r->hdr, XTCP_CTL_SHARE_REPLY, sizeof(*r), m.hdr.seq);
+  r->listener_id = app_id;
+  r->share_id = m.share_id;
+  std::memcpy(r->share_key, l.share_key.data(), sizeof(r->share_key));
+  out->fds = {l.ready.fd()};
+  return true;
+}
+
+bool AppStack::on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Reply* out) {
   auto li = s.listeners.find(m.listener_id);
   auto found = li == s.listeners.end() ? listeners_.end() : listeners_.find(li->second);
   if (found == listeners_.end()) {
@@ -214,6 +256,7 @@ bool AppStack::on_accept(Session& s, const xtcp_ctl_accept& m, Reply* out) {
     l.pending.pop_front();
     ConnRec& rec = c->second;
     rec.listener = 0;
+    rec.session = sid;  // a shared listener's connection is the acceptor's
     rec.app_id = s.next_id++;
     rec.pid = s.creds.pid();
     s.conns[rec.app_id] = key;
@@ -302,7 +345,7 @@ bool AppStack::on_close(Session& s, const xtcp_ctl_close& m, Reply* out) {
       error(out, m.hdr.seq, XTCP_CTL_CLOSE, EBADF, "no such listener in this session");
       return true;
     }
-    drop_listener(li->second);
+    release_listener(li->second);
     s.listeners.erase(li);
     ack(out, XTCP_CTL_CLOSE, m.hdr.seq, m.id);
     return true;

@@ -59,10 +59,16 @@ void AppStack::session_closed(uint32_t session) {
     abort_conn(key);
     ++counters_.orphans_reset;
   }
-  for (auto& [app_id, lkey] : s.listeners) drop_listener(lkey);
+  for (auto& [app_id, lkey] : s.listeners) release_listener(lkey);
   for (auto& [token, op] : ops_)
     if (op.session == session) op.session = 0;  // answered into the void
   sessions_.erase(it);
+}
+
+void AppStack::release_listener(uint32_t key) {
+  auto it = listeners_.find(key);
+  if (it == listeners_.end()) return;
+  if (--it->second.holders == 0) drop_listener(key);
 }
 
 void AppStack::drop_listener(uint32_t key) {
@@ -142,6 +148,8 @@ void AppStack::finish_listen(uint64_t token, Op& op) {
   auto* m = reinterpret_cast<xtcp_ctl_listen_reply*>(r.bytes.data());
   xtcp_ctl_header_init(&m->hdr, XTCP_CTL_LISTEN_REPLY, sizeof(*m), op.seq);
   m->listener_id = l->second.app_id;
+  m->share_id = op.listener;
+  std::memcpy(m->share_key, l->second.share_key.data(), sizeof(m->share_key));
   r.fds.push_back(l->second.ready.fd());
   if (!sink_.send_reply(op.session, r)) session_closed(op.session);
 }

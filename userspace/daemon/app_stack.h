@@ -14,6 +14,7 @@
 // done with it (FIN, TIME-WAIT) and keeps its kernel port until then.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -101,8 +102,10 @@ class AppStack final : public AppApi {
     ConnOptions options;
   };
   struct ListenerRec {
-    uint32_t session = 0;
+    uint32_t session = 0;  // the session that listened (holders may differ)
     uint32_t app_id = 0;
+    uint32_t holders = 1;  // sessions naming it: the LISTEN one plus SHAREs
+    std::array<uint8_t, XTCP_CTL_SHARE_KEY_LEN> share_key{};
     stack::ListenerId id;
     stack::EventFd ready;
     std::deque<ConnKey> pending;
@@ -128,7 +131,8 @@ class AppStack final : public AppApi {
 
   // Requests (app_requests.cpp).
   bool on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Reply* out);
-  bool on_accept(Session& s, const xtcp_ctl_accept& m, Reply* out);
+  bool on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Reply* out);
+  bool on_share(Session& s, const xtcp_ctl_share& m, Reply* out);
   bool on_connect(Session& s, uint32_t sid, const xtcp_ctl_connect& m, Reply* out);
   bool on_shutdown(Session& s, const xtcp_ctl_shutdown& m, Reply* out);
   bool on_close(Session& s, const xtcp_ctl_close& m, Reply* out);
@@ -150,6 +154,8 @@ class AppStack final : public AppApi {
   void post_all(const stack::Command& c);
   void abort_conn(const ConnKey& k);
   void drop_listener(uint32_t key);
+  // A session stops naming the listener; the last one drops it.
+  void release_listener(uint32_t key);
   void release_conn(Session& s, uint32_t app_id);
   ConnRec* conn_of(Session& s, uint32_t app_id);
   bool serves(const wire::IpAddress& a) const;

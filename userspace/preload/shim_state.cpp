@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "preload/shim.h"
+#include "preload/shim_convert.h"
 #include "tools/control_client.h"
 
 namespace xtcp::preload {
@@ -86,14 +88,18 @@ bool learn_policy(AddrPolicy& policy, const char* sock_path) {
   return learn_interface(policy, sock_path);
 }
 
+const char* socket_path() {
+  const char* path = getenv("XTCP_SOCKET");
+  return path && *path ? path : XTCP_CTL_DEFAULT_SOCKET;
+}
+
 void open_context(Shim& s) {
   s.tried = true;
   if (env_true("XTCP_RUN_DISABLE")) {
     s.disabled = true;
     return;
   }
-  const char* path = getenv("XTCP_SOCKET");
-  if (!path || !*path) path = XTCP_CTL_DEFAULT_SOCKET;
+  const char* path = socket_path();
   s.ctx = xtcp_open(path);
   if (!s.ctx) {
     warn("xtcpd is not reachable at %s (%s): TCP stays on the kernel", path, xtcp_last_error());
@@ -104,17 +110,100 @@ void open_context(Shim& s) {
   if (s.policy.size() == 0 && !learn_policy(s.policy, path)) s.disabled = true;
 }
 
-void before_fork() { shim().mu.lock(); }
-void after_fork() { shim().mu.unlock(); }
+// What the parent prepares for a child about to be forked: a session of the
+// child's own, opened before fork() with the parent's listeners joined to it
+// (so a parent that exits at once, as a daemonising server does, cannot
+// drop them before the child holds them, and a child that drops privileges
+// needs no access to the control socket). Guarded by mu, which the fork
+// handlers hold from prepare to parent/child.
+struct ForkHandoff {
+  struct Joined {
+    Sock* sock;
+    int h, h2;
+  };
+  xtcp_ctx* ctx = nullptr;
+  std::vector<Joined> joined;
+};
+ForkHandoff g_handoff;
 
-// A child shares the parent's control socket: it must never use (or close)
-// the parent's context. It opens its own on first need; inherited xtcp
-// descriptors are unusable in it (docs/preload.md).
+// One listener handle of `from` joined to `to`, or -1.
+int join_listener(xtcp_ctx* to, xtcp_ctx* from, int h) {
+  xtcp_share_ticket t;
+  if (xtcp_listener_ticket(from, h, &t) < 0) return -1;
+  return xtcp_listen_share(to, &t);
+}
+
+// Joins every listener of this process to a new session for the child.
+void prepare_handoff(Shim& s) {
+  for (int fd = 0; fd < FdTable::kMaxFd; ++fd) {
+    Sock* k = s.fds.get(fd);
+    if (!k || k->kind != SockKind::kListener || !is_live(k)) continue;
+    if (!g_handoff.ctx && !(g_handoff.ctx = xtcp_open(socket_path()))) {
+      warn("a forked child cannot share this process's listeners: %s", xtcp_last_error());
+      return;
+    }
+    const int h = join_listener(g_handoff.ctx, s.ctx, k->h);
+    const int h2 = h >= 0 && k->h2 >= 0 ? join_listener(g_handoff.ctx, s.ctx, k->h2) : -1;
+    if (h < 0 || (k->h2 >= 0 && h2 < 0)) {
+      warn("a forked child cannot share a listener: %s", xtcp_last_error());
+      if (h >= 0) xtcp_close(g_handoff.ctx, h);
+      continue;
+    }
+    g_handoff.joined.push_back({k, h, h2});
+  }
+}
+
+void before_fork() {
+  Shim& s = shim();
+  s.mu.lock();
+  if (!s.ctx || s.disabled) return;
+  ++t_inside;  // libxtcp's own socket calls go straight to libc
+  prepare_handoff(s);
+  --t_inside;
+}
+
+// The parent keeps nothing of the child's session: its copy of the
+// descriptors closes, and xtcpd hears nothing (the child holds them now).
+void after_fork() {
+  Shim& s = shim();
+  ++t_inside;
+  xtcp_forget_inherited(g_handoff.ctx);
+  --t_inside;
+  g_handoff = ForkHandoff{};
+  s.mu.unlock();
+}
+
+// A child shares the parent's control socket: it must never use the
+// parent's context. Listeners it inherited are its own through the session
+// the parent prepared (they accept as with the kernel); inherited
+// connections stay the parent's and are unusable here (EBADF,
+// docs/preload.md). The parent's context copy is freed without a word to
+// xtcpd: its descriptors close here, so the parent's session still ends with
+// the parent.
 void in_child() {
   Shim& s = shim();
-  s.ctx = nullptr;
-  s.tried = false;
+  xtcp_ctx* inherited = s.ctx;
+  s.ctx = g_handoff.ctx;
+  s.ctx_pid = getpid();
+  s.tried = s.ctx != nullptr;
   s.disabled = false;
+  ++t_inside;
+  // Each descriptor of a joined listener gets a placeholder over this
+  // process's handles: the inherited one watches the parent's, which close.
+  for (int fd = 0; fd < FdTable::kMaxFd && !g_handoff.joined.empty(); ++fd) {
+    Sock* k = s.fds.get(fd);
+    if (!k) continue;
+    for (const ForkHandoff::Joined& j : g_handoff.joined) {
+      if (j.sock != k) continue;
+      const bool nonblock = k->nonblock;
+      if (!become_listener(s.ctx, fd, k, j.h, j.h2))
+        warn("fd %d: a listener inherited over fork is unusable here: %s", fd, strerror(errno));
+      k->nonblock = nonblock;
+    }
+  }
+  g_handoff = ForkHandoff{};
+  xtcp_forget_inherited(inherited);
+  --t_inside;
   s.mu.unlock();
 }
 
