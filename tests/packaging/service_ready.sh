@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # xtcpd as xtcpd@.service runs it, without systemd: settings from --config
 # (a flag wins over the file), READY=1 on $NOTIFY_SOCKET only once attached
-# and serving (xtcpctl stats answers), STOPPING=1 on SIGTERM and exit 0; a
+# and serving (xtcpctl stats, --prometheus, --watch answer), STOPPING=1 on SIGTERM and exit 0; a
 # bad config file is one line naming file:line, exit 2, and no READY.
 # Root: its own namespace pair (prefix xtsvc), removed on exit.
 set -euo pipefail
@@ -53,6 +53,15 @@ grep -q "^ready iface=$DIF .*socket=$tmp/flag.sock" "$tmp/xtcpd.log" || fail "if
 ip netns exec "$DUT" "$build/xtcpctl" --socket "$tmp/flag.sock" stats >"$tmp/stats.txt" \
   || fail "READY=1 was sent but xtcpctl stats gets no answer"
 grep -q "^iface $DIF " "$tmp/stats.txt" || fail "stats do not name $DIF"
+# What a Prometheus scrape and a watching admin get from the live daemon.
+ip netns exec "$DUT" "$build/xtcpctl" --socket "$tmp/flag.sock" stats --prometheus >"$tmp/prom.txt" \
+  || fail "stats --prometheus failed"
+grep -q "^# TYPE xtcp_queue_rx_frames_total counter$" "$tmp/prom.txt" || fail "no typed queue counter in --prometheus"
+grep -Eq "^xtcp_queue_frames_total\{iface=\"$DIF\",queue=\"0\"\} [1-9][0-9]*$" "$tmp/prom.txt" \
+  || fail "no UMEM frame gauge for queue 0 in --prometheus"
+ip netns exec "$DUT" timeout 10 "$build/xtcpctl" --socket "$tmp/flag.sock" stats --watch 1 --count 1 \
+  >"$tmp/watch.txt" || fail "stats --watch 1 --count 1 failed"
+grep -q "^-- .* $DIF$" "$tmp/watch.txt" || fail "stats --watch printed no interval: $(cat "$tmp/watch.txt")"
 
 kill -TERM "$xtcpd_pid"
 rc=0; wait "$xtcpd_pid" || rc=$?
