@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `cmake --install` into a staging DESTDIR lays out what a user gets:
-# the five tools, libxtcp with its SONAME links, the preload shim where
-# xtcp-run finds it, the public headers, a pkg-config file a program builds
-# against, and the systemd unit. No root; nothing outside a temp dir.
+# `cmake --install` into a staging DESTDIR lays out what a user gets: the
+# five tools (each with --help and --version), libxtcp with its SONAME
+# links, the preload shim where xtcp-run finds it, the public headers, a
+# pkg-config file a program builds against, and the systemd unit. No root;
+# nothing outside a temp dir.
 set -euo pipefail
 build=${1:?usage: install_layout.sh BUILD_DIR}
 stage=$(mktemp -d /tmp/xtcp-stage-XXXXXX)
@@ -57,4 +58,13 @@ cc -std=c11 -Wall -Werror -o "$stage/app" "$stage/app.c" $(pkg-config --cflags -
 LD_LIBRARY_PATH=$libdir "$stage/app" >/dev/null || fail "the program built against the installed libxtcp does not run"
 ldd_out=$(LD_LIBRARY_PATH=$libdir ldd "$stage/app")
 grep -q "libxtcp.so.0 => $libdir" <<<"$ldd_out" || fail "the program did not link the installed libxtcp: $ldd_out"
+# Every tool answers --help (usage on stdout, exit 0) and --version
+# ("TOOL VERSION", the package's version) the same way.
+version=$(pkg-config --modversion libxtcp)
+for tool in xtcpd xtcpctl xtcp-cat xtcp-perf xtcp-run; do
+  help=$(LD_LIBRARY_PATH=$libdir "$root/bin/$tool" --help) || fail "$tool --help exited non-zero"
+  [[ $help == usage:* ]] || fail "$tool --help does not start with usage:"
+  got=$(LD_LIBRARY_PATH=$libdir "$root/bin/$tool" --version) || fail "$tool --version exited non-zero"
+  [[ $got == "$tool $version" ]] || fail "$tool --version printed '$got', not '$tool $version'"
+done
 echo "install_layout: ok ($(find "$root" -type f | wc -l) files under $root)"
