@@ -8,6 +8,9 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git
   clang llvm libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool xdp-tools
+  libsystemd-dev nlohmann-json3-dev
+  # packaging (cpack -G DEB, dpkg-shlibdeps) and the unit check (systemd-analyze)
+  dpkg-dev systemd
   # tests
   catch2 iproute2 iputils-ping ethtool procps util-linux coreutils
   socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind shellcheck

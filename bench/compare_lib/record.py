@@ -13,12 +13,18 @@ wall time just before the client started and just after it ended. The dut
 CPU of a workload is the growth of its processes' on-CPU time over the
 client's measured window: the whole run for bulk, the window after the
 connections were set up for rr/scale (setup_s), the whole window for crr.
-A run whose tool failed is recorded with ok=false and the reason.
+A run whose tool failed is recorded with ok=false and the reason, and so is
+a one-connection RR run whose window was mostly untimed (a stall).
 """
 import argparse
 import json
 import re
 import sys
+
+# One-connection RR: a run whose window is more than this fraction untimed
+# (window minus transactions x mean latency) fails; from 0.25 on it is
+# flagged in its progress line and in RESULTS.md's warnings.
+STALL_FAIL_FRACTION = 0.5
 
 
 def load_tool(path):
@@ -109,6 +115,13 @@ def rr_metrics(tool, args, rows):
     # between transactions); large values make tps disagree with p50.
     if args.kind != "crr" and tool.get("connections") == 1 and tool.get("latency_us_mean") is not None:
         m["untimed_s"] = max(0.0, tool["seconds"] - tool["transactions"] * tool["latency_us_mean"] / 1e6)
+        # A window mostly spent in no timed transaction measured a stall,
+        # not the stack: its transactions/s and percentiles describe
+        # different things, so the run fails instead of entering a median.
+        if m["untimed_s"] > STALL_FAIL_FRACTION * m["window_s"]:
+            return None, (f"RR window mostly untimed: {m['untimed_s']:.2f} s of {m['window_s']:.2f} s in no "
+                          f"timed transaction ({m['transactions']} transactions, p50 {m['p50_us']:.1f} us): "
+                          "a transaction stalled; the run is discarded")
     if args.kind == "crr":
         m["cps"] = tool.get("connections_per_s", tool["transactions_per_s"])
     # The measured window starts once every connection is up (rr/scale).

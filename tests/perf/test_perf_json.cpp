@@ -46,3 +46,14 @@ TEST_CASE("the writer produces JSON the reader reads back", "[perf][json]") {
   CHECK(s.find("\"u\":18446744073709551615") != std::string::npos);
   CHECK(JsonWriter().str() == "{}");
 }
+
+TEST_CASE("bytes that are not UTF-8 are written, not thrown", "[perf][json]") {
+  // A peer's cookie or an address string can hold anything; RFC 8259 8.1
+  // wants UTF-8, so invalid bytes become U+FFFD instead of aborting a report.
+  std::string s;
+  REQUIRE_NOTHROW(s = JsonWriter().field("cookie", std::string_view("ab\xff\xfe")).str());
+  auto v = parse_json(s);
+  REQUIRE(v);
+  CHECK(v->string_or("cookie", "") == "ab\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK_FALSE(parse_json("{\"a\":\"\xff\"}"));  // and invalid UTF-8 is not valid JSON to read
+}

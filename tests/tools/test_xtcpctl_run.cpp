@@ -185,3 +185,31 @@ TEST_CASE("xtcpctl conns against a daemon without CONNS: one line, exit 1", "[to
   CHECK(err.starts_with("xtcpctl: this xtcpd does not serve the connection table"));
   CHECK(Child::drain(c.out).empty());
 }
+
+TEST_CASE("xtcpctl conns filters by state and port like ss", "[tools][xtcpctl][run]") {
+  ConnsServer server(make_conns(30));  // state i % 11, peer port 40000 + i
+  REQUIRE(server.ok());
+  int status = 0;
+  Child c = Child::spawn({XTCPCTL_BIN, "--socket", server.path(), "conns", "--state", "established"}, true);
+  std::string table = run_and_collect(c, &status);
+  CHECK(status == 0);
+  CHECK(count_lines(table) == 4);  // header + i = 4, 15, 26
+  for (const char* port : {":40004", ":40015", ":40026"}) CHECK(table.find(port) != std::string::npos);
+  CHECK(table.find("TIME_WAIT") == std::string::npos);
+
+  Child d = Child::spawn({XTCPCTL_BIN, "--socket", server.path(), "conns", "--state=time-wait,SYN_SENT",
+                          "--dport", "40021"}, true);
+  table = run_and_collect(d, &status);
+  CHECK(status == 0);
+  CHECK(count_lines(table) == 2);  // i = 21: 21 % 11 = 10, TIME_WAIT
+  CHECK(table.find("TIME_WAIT") != std::string::npos);
+
+  Child e = Child::spawn({XTCPCTL_BIN, "--socket", server.path(), "conns", "--port", "5001", "--json"}, true);
+  CHECK(run_and_collect(e, &status).find("\"total\":30}") != std::string::npos);  // local port of all
+
+  Child bad = Child::spawn({XTCPCTL_BIN, "--socket", server.path(), "conns", "--state", "open"}, true);
+  CHECK(bad.wait(10000) == 1);
+  const std::string err = Child::drain(bad.err);
+  CHECK(count_lines(err) == 1);
+  CHECK(err.starts_with("xtcpctl: --state: unknown state 'open'"));
+}

@@ -5,20 +5,24 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "client/fd_limit.h"
 #include "daemon/app_stack.h"
+#include "daemon/config_file.h"
 #include "daemon/control_server.h"
 #include "daemon/dataplane.h"
 #include "daemon/options.h"
 #include "daemon/privileges.h"
+#include "xtcp_version.h"
 
 namespace xtcp::daemon {
 namespace {
@@ -110,7 +114,12 @@ int run(const Config& cfg) {
   std::printf("ready iface=%s queues=%u mode=%s poll=%s socket=%s\n", cfg.iface.c_str(),
               cfg.queues, plane.mode_name(), cfg.poll.c_str(), cfg.socket_path.c_str());
   std::fflush(stdout);
+  // Type=notify (xtcpd@.service): the unit is up once attached and
+  // listening. Outside systemd NOTIFY_SOCKET is unset and this does nothing.
+  sd_notifyf(0, "READY=1\nSTATUS=serving %s, %u queue(s), socket %s", cfg.iface.c_str(),
+             cfg.queues, cfg.socket_path.c_str());
   serve(server, app, sig_fd);
+  sd_notify(0, "STOPPING=1");
   close(sig_fd);
   // Destructors: the app layer (shards only ever post to the dataplane's
   // queue), the dataplane (shard threads, XDP), then the server (socket file).
@@ -122,11 +131,22 @@ int run(const Config& cfg) {
 
 int main(int argc, char** argv) {
   using namespace xtcp::daemon;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
+  const std::vector<std::string_view> given(argv + 1, argv + argc);
+  if (std::find(given.begin(), given.end(), "--version") != given.end()) {
+    std::printf("xtcpd %s\n", XTCP_VERSION);
+    return 0;
+  }
+  MergedArgs merged = merge_config_file(given, kDefaultConfigFile);
+  if (!merged.error.empty()) {
+    std::fprintf(stderr, "xtcpd: %s\n", merged.error.c_str());
+    return 2;
+  }
+  const std::vector<std::string_view> args(merged.args.begin(), merged.args.end());
   ParsedOptions p = parse_options(args, default_socket_path());
   switch (p.action) {
     case ParsedOptions::Action::kHelp:
       std::fputs(usage_text(), stdout);
+      std::fputs(config_usage_text(), stdout);
       return 0;
     case ParsedOptions::Action::kError:
       std::fprintf(stderr, "xtcpd: %s\n", p.error.c_str());

@@ -214,6 +214,12 @@ std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out) {
 
 const char* usage_text() { return kUsage; }
 
+bool is_option_name(std::string_view name) { return is_value_option(name); }
+
+std::string apply_option(Config& c, std::string_view name, std::string_view value) {
+  return apply(c, name, value);
+}
+
 ParsedOptions parse_options(const std::vector<std::string_view>& args,
                             const std::string& default_socket) {
   ParsedOptions r;

@@ -29,6 +29,13 @@ ParsedOptions parse_options(const std::vector<std::string_view>& args,
 // delay-ms=N (1..1000), seed=N. Returns "" or why the value is wrong.
 std::string parse_fault_spec(std::string_view spec, stack::FaultConfig* out);
 
+// True for an option that takes a value ("--queues"); the config file's
+// keys are exactly these names without the "--".
+bool is_option_name(std::string_view name);
+
+// Checks and applies one "--name value" to c: "" or the error sentence.
+std::string apply_option(Config& c, std::string_view name, std::string_view value);
+
 // The text printed by --help.
 const char* usage_text();
 

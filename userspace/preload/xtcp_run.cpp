@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tools/control_client.h"
+#include "xtcp_version.h"
 
 namespace {
 
@@ -22,15 +23,20 @@ void usage(FILE* f) {
                "  --nets LIST       networks that go through xtcp, e.g. 10.75.0.0/24,fd75::/64\n"
                "                    (default: the addresses of the interface xtcpd serves)\n"
                "  --kernel-wildcard bind(0.0.0.0 / ::) stays on the kernel\n"
-               "  --preload PATH    the shim library (default: beside xtcp-run, else installed)\n"
+               "  --preload PATH    the shim library (default: beside xtcp-run, else\n"
+               "                    " XTCP_PRELOAD_RELATIVE " from it, else " XTCP_PRELOAD_INSTALLED ")\n"
+               "  --print-preload   print the shim library xtcp-run would use and exit\n"
                "  -q, --quiet       no line on stderr when xtcp is in use\n"
+               "  --version         print the version and exit\n"
                "  -h, --help        this text\n",
                XTCP_CTL_DEFAULT_SOCKET);
 }
 
 bool readable(const std::string& p) { return !p.empty() && access(p.c_str(), R_OK) == 0; }
 
-// Beside our own binary (the build tree), else the installed path.
+// Beside our own binary (the build tree), else where the installation put
+// it relative to our binary (bin/../lib: any prefix, DESTDIR staging), else
+// the library directory configured at build time.
 std::string find_preload() {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -38,7 +44,8 @@ std::string find_preload() {
     self[n] = '\0';
     std::string dir(self);
     dir.erase(dir.rfind('/') + 1);
-    if (readable(dir + "libxtcp-preload.so")) return dir + "libxtcp-preload.so";
+    for (const std::string& p : {dir + "libxtcp-preload.so", dir + XTCP_PRELOAD_RELATIVE})
+      if (readable(p)) return p;
   }
   return XTCP_PRELOAD_INSTALLED;
 }
@@ -47,6 +54,7 @@ struct Options {
   std::string socket;
   std::string preload;
   bool quiet = false;
+  bool print_preload = false;
   int cmd = 0;  // argv index of CMD
 };
 
@@ -63,7 +71,9 @@ int parse(int argc, char** argv, Options* o) {
     };
     if (a == "--") { ++i; break; }
     if (a == "-h" || a == "--help") { usage(stdout); std::exit(0); }
+    if (a == "--version") { std::printf("xtcp-run %s\n", XTCP_VERSION); std::exit(0); }
     if (a == "-q" || a == "--quiet") o->quiet = true;
+    else if (a == "--print-preload") o->print_preload = true;
     else if (a == "--socket") o->socket = value("--socket");
     else if (a == "--preload") o->preload = value("--preload");
     else if (a == "--nets") setenv("XTCP_RUN_NETS", value("--nets"), 1);
@@ -73,6 +83,7 @@ int parse(int argc, char** argv, Options* o) {
       return -1;
     } else break;
   }
+  if (o->print_preload) return 0;
   if (i >= argc) {
     usage(stderr);
     return -1;
@@ -88,6 +99,10 @@ int main(int argc, char** argv) {
   if (parse(argc, argv, &o) < 0) return 2;
   if (o.socket.empty()) o.socket = xtcp::tools::default_control_socket();
   if (o.preload.empty()) o.preload = find_preload();
+  if (o.print_preload) {
+    std::printf("%s\n", o.preload.c_str());
+    return readable(o.preload) ? 0 : 1;
+  }
   const char* cmd = argv[o.cmd];
 
   xtcp::tools::ControlClient cc;

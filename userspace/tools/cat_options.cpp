@@ -27,6 +27,7 @@ const char kCatUsage[] =
     "                   (S from the connection's start; X counts both directions)\n"
     "  -v               say on stderr when listening and who connected\n"
     "  -w SECONDS       give up connecting after SECONDS (default 75)\n"
+    "  --version        print the version and exit\n"
     "  -h, --help       this text\n";
 
 namespace {
@@ -65,6 +66,9 @@ std::string parse_cat_args(int argc, const char* const* argv, CatOptions* out) {
     const bool has_value = i + 1 < argc;
     if (a == "-h" || a == "--help") {
       out->help = true;
+      return {};
+    } else if (a == "--version") {
+      out->version = true;
       return {};
     } else if (a == "-l") {
       out->listen = true;

@@ -18,6 +18,7 @@ struct CatOptions {
   bool stats = false;
   bool verbose = false;
   bool help = false;
+  bool version = false;
   int connect_timeout_ms = kDefaultConnectTimeoutMs;
 };
 

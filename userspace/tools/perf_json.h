@@ -1,14 +1,18 @@
-// A small JSON reader and writer for xtcp-perf's control path (iperf3's
-// parameter and result messages, RFC 8259) and its --json reports. Not for
-// data paths: values are trees of std::string and std::vector.
+// JSON for xtcp-perf's control path (iperf3's parameter and result
+// messages, RFC 8259) and its --json reports, on nlohmann-json (kept out of
+// this header). Not for data paths: values are trees of std::string and
+// std::vector.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace xtcp::perf {
 
@@ -32,9 +36,13 @@ struct JsonValue {
 // not valid JSON or nests deeper than 64 levels.
 std::optional<JsonValue> parse_json(std::string_view text);
 
-// Builds one JSON object, members in call order.
+// Builds one JSON object, members in call order (a repeated key keeps its
+// first place and takes the last value).
 class JsonWriter {
  public:
+  JsonWriter();
+  ~JsonWriter();
+  JsonWriter(JsonWriter&&) noexcept = default;
   JsonWriter& field(std::string_view key, std::string_view value);
   JsonWriter& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
   JsonWriter& field(std::string_view key, double value);
@@ -43,11 +51,10 @@ class JsonWriter {
   JsonWriter& field(std::string_view key, int value) { return field(key, int64_t{value}); }
   JsonWriter& field(std::string_view key, bool value);
   JsonWriter& raw(std::string_view key, std::string_view json);  // value already JSON
-  std::string str() const { return out_ + "}"; }
+  std::string str() const;
 
  private:
-  void key(std::string_view k);
-  std::string out_ = "{";
+  std::unique_ptr<nlohmann::ordered_json> obj_;
 };
 
 std::string json_quote(std::string_view s);

@@ -96,6 +96,7 @@ const char* perf_usage() {
          "                        [--json] [--once] [--socket PATH]\n"
          "       xtcp-perf client --stack xtcp|kernel --mode rr|crr --host H [--port 5201] [--size 64]\n"
          "                        [--duration 5] [--connections 1] [--json] [--socket PATH]\n"
+         "       xtcp-perf --help | --version\n"
          "The iperf server speaks iperf3's protocol: drive it with iperf3 -c HOST -p PORT [-R] [-P N].\n";
 }
 

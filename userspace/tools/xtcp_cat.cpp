@@ -12,6 +12,7 @@
 #include "client/fd_limit.h"
 #include "tools/cat_copy.h"
 #include "tools/cat_options.h"
+#include "xtcp_version.h"
 #include "xtcp/xtcp.hpp"
 
 namespace {
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   CatOptions o;
   if (std::string err = xtcp::tools::parse_cat_args(argc, argv, &o); !err.empty()) return fail(err);
   if (o.help) return std::fputs(xtcp::tools::kCatUsage, stdout) < 0 ? 1 : 0;
+  if (o.version) return std::printf("xtcp-cat %s\n", XTCP_VERSION) < 0 ? 1 : 0;
   signal(SIGPIPE, SIG_IGN);  // a closed stdout becomes EPIPE and one error line
 
   xtcp::Context ctx = xtcp::Context::open(o.socket.empty() ? nullptr : o.socket.c_str());

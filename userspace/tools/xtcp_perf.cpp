@@ -13,6 +13,7 @@
 #include "tools/perf_options.h"
 #include "tools/perf_rr.h"
 #include "tools/perf_stack.h"
+#include "xtcp_version.h"
 
 using namespace xtcp::perf;
 
@@ -84,9 +85,16 @@ int run_client(Stack& st, const PerfOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-    std::fputs(perf_usage(), stdout);
-    return 0;
+  // --help and --version win wherever they are (as in every xtcp tool).
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(perf_usage(), stdout);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::printf("xtcp-perf %s\n", XTCP_VERSION);
+      return 0;
+    }
   }
   std::string why;
   const auto opts = parse_perf_options(argc, argv, why);
