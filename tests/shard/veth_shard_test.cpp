@@ -146,7 +146,8 @@ struct RealShard {
     auto link = xsk::link_info(ifname);
     REQUIRE(link.ok());
     io = std::make_unique<XskPacketIo>(*sock, kDefaultTxBatch);
-    neigh = std::make_unique<KernelNeighbours>(link->ifindex, kDefaultNeighbourRetry);
+    neigh = std::make_unique<KernelNeighbours>(
+        KernelNeighboursConfig{.ifindex = link->ifindex, .retry = kDefaultNeighbourRetry});
     steering = std::make_unique<XskSteering>(*prog, 0);
     ShardConfig cfg;
     cfg.local_mac.bytes = link->mac;

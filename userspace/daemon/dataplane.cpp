@@ -89,6 +89,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
 
   UnitConfig base;
   base.ifindex = link->ifindex;
+  base.neighbour_cache = cfg.neighbour_cache;
   base.rx_ring = cfg.conn_buffer;
   base.tx_ring = cfg.conn_buffer;
   base.loop.policy = policy_of(cfg.poll);

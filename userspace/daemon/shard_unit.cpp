@@ -47,7 +47,10 @@ ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProg
       sock_(sock),
       io_(sock, cfg.shard.tx_batch),
       fault_io_(make_fault_io(io_, cfg)),
-      neighbours_(cfg.ifindex, cfg.shard.neighbour_retry),
+      neighbours_(stack::KernelNeighboursConfig{.ifindex = cfg.ifindex,
+                                                .retry = cfg.shard.neighbour_retry,
+                                                .cache_size = cfg.neighbour_cache,
+                                                .hash_key = cfg.shard.hash_key}),
       steering_(prog, cfg.index),
       memory_(cfg.index, cfg.rx_ring, cfg.tx_ring, budget),
       bridge_(cfg.index, memory_, completions) {

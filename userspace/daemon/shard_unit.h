@@ -56,6 +56,7 @@ struct UnitConfig {
   uint32_t rx_ring = 0;  // channel ring sizes (powers of two)
   uint32_t tx_ring = 0;
   int ifindex = 0;
+  uint32_t neighbour_cache = 0;  // next-hop answers kept (LRU)
   ShardPeers* peers = nullptr;
   stack::FaultConfig fault;  // --fault (issue 6): off unless fault.any()
 };

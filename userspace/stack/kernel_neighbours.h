@@ -1,47 +1,64 @@
 // KernelNeighbours: next-hop MACs from the kernel's routing and neighbour
-// tables over rtnetlink (xsk/netlink.h). A miss asks the kernel to resolve
-// (`ip neigh ... use`) and answers "pending"; the next try after `retry`
-// looks again. Answers are cached for `ttl`. Netlink calls happen only on
-// a miss, never per segment of a known peer (the shard also learns each
-// connection's MAC from its arriving frames).
+// tables over rtnetlink (xsk/netlink.h), never from received frames: a
+// forged source MAC cannot change where xtcpd sends, and static entries
+// (`ip neigh ... nud permanent`) and ARP inspection keep working.
+//
+// Answers live in a bounded LRU (neighbour_cache.h, its size a flag) kept
+// current by the kernel's RTNLGRP_NEIGH notifications, drained at most once
+// per watch_interval from the shard's own thread. Usable states are the
+// kernel's NUD_VALID ones (REACHABLE, STALE, DELAY, PROBE, PERMANENT,
+// NOARP); INCOMPLETE and FAILED are not. A miss asks the kernel to resolve
+// (`ip neigh ... use`, which leaves a static entry alone) and answers
+// "pending"; the next try comes after `retry`. Netlink queries happen only
+// on a miss or after `ttl`, never per segment of a known peer.
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <map>
-#include <utility>
 
+#include "stack/neighbour_cache.h"
 #include "stack/neighbour_resolver.h"
+#include "xsk/neighbour_watch.h"
 
 namespace xtcp::stack {
 
 inline constexpr tcp::Duration kDefaultNeighbourTtl = tcp::Duration::seconds(30);
+inline constexpr tcp::Duration kDefaultNeighbourWatchInterval = tcp::Duration::millis(10);
+
+struct KernelNeighboursConfig {
+  int ifindex = 0;
+  tcp::Duration retry = tcp::Duration::millis(10);
+  tcp::Duration ttl = kDefaultNeighbourTtl;
+  tcp::Duration watch_interval = kDefaultNeighbourWatchInterval;
+  size_t cache_size = kDefaultNeighbourCacheSize;
+  HashKey hash_key{};
+};
 
 class KernelNeighbours final : public NeighbourResolver {
  public:
-  KernelNeighbours(int ifindex, tcp::Duration retry, tcp::Duration ttl = kDefaultNeighbourTtl)
-      : ifindex_(ifindex), retry_(retry), ttl_(ttl) {}
+  explicit KernelNeighbours(const KernelNeighboursConfig& cfg);
 
   std::optional<wire::MacAddress> lookup(const wire::IpAddress& remote, tcp::Instant now) override;
-  void observe(const wire::IpAddress& remote, const wire::MacAddress& mac,
-               tcp::Instant now) override;
+  uint64_t generation(tcp::Instant now) override;
 
   uint64_t netlink_queries() const { return queries_; }
+  uint64_t changes_applied() const { return changes_; }
+  uint64_t watch_overflows() const { return overflows_; }
+  bool watching() const { return watch_.is_open(); }
+  const NeighbourCache& cache() const { return cache_; }
 
  private:
-  using Key = std::pair<uint8_t, std::array<uint8_t, 16>>;
-  struct Entry {
-    bool has_mac = false;
-    wire::MacAddress mac;
-    tcp::Instant valid_until;  // has_mac: cache expiry; else: next try
-  };
-  std::optional<wire::MacAddress> ask_kernel(const wire::IpAddress& remote);
+  void ask_kernel(NeighbourCache::Entry& e, tcp::Instant now);
+  void poll_changes(tcp::Instant now);
+  void apply(const xsk::NeighbourChange& c, tcp::Instant now);
 
-  int ifindex_;
-  tcp::Duration retry_;
-  tcp::Duration ttl_;
-  std::map<Key, Entry> cache_;
+  KernelNeighboursConfig cfg_;
+  NeighbourCache cache_;
+  xsk::NeighbourWatch watch_;
+  tcp::Instant next_drain_ = tcp::Instant::from_micros(0);
+  uint64_t generation_ = 0;  // bumped when a MAC handed out is no longer right
   uint64_t queries_ = 0;
+  uint64_t changes_ = 0;
+  uint64_t overflows_ = 0;
 };
 
 }  // namespace xtcp::stack

@@ -1,6 +1,7 @@
 // NeighbourResolver: the next-hop MAC address for a remote IP. Resolution is
 // left to the kernel (we never speak ARP/ND): the real resolver asks it over
 // rtnetlink and answers "pending" until it knows; the shard retries later.
+// Received frames never feed it (a source MAC is not evidence of anything).
 // StaticNeighbours is the fixed table tests use.
 #pragma once
 
@@ -21,17 +22,28 @@ class NeighbourResolver {
   // pending (the resolver has asked for it; the caller retries).
   virtual std::optional<wire::MacAddress> lookup(const wire::IpAddress& remote,
                                                  tcp::Instant now) = 0;
-  // A frame from `remote` arrived with source MAC `mac` (a SYN to a
-  // listener): a hint the resolver may cache. Default: ignored.
-  virtual void observe(const wire::IpAddress& remote, const wire::MacAddress& mac,
-                       tcp::Instant now) {
-    (void)remote, (void)mac, (void)now;
+  // Changes whenever a MAC handed out earlier is no longer right (the
+  // kernel's entry changed, failed or went away): a caller that keeps a
+  // MAC keeps it with the generation it got it at and looks again when
+  // they differ. Cheap: called on every egress visit.
+  virtual uint64_t generation(tcp::Instant now) {
+    (void)now;
+    return 0;
   }
 };
 
 class StaticNeighbours final : public NeighbourResolver {
  public:
-  void add(const wire::IpAddress& ip, const wire::MacAddress& mac) { table_.emplace_back(ip, mac); }
+  void add(const wire::IpAddress& ip, const wire::MacAddress& mac) {
+    for (auto& [known, m] : table_)
+      if (known == ip) {
+        m = mac;
+        ++generation_;
+        return;
+      }
+    table_.emplace_back(ip, mac);
+  }
+  uint64_t generation(tcp::Instant) override { return generation_; }
   std::optional<wire::MacAddress> lookup(const wire::IpAddress& remote, tcp::Instant) override {
     ++lookups_;
     for (const auto& [ip, mac] : table_)
@@ -43,6 +55,7 @@ class StaticNeighbours final : public NeighbourResolver {
  private:
   std::vector<std::pair<wire::IpAddress, wire::MacAddress>> table_;
   uint64_t lookups_ = 0;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace xtcp::stack

@@ -124,7 +124,8 @@ class Shard {
     bool has_lease = false;
     uint64_t lease = 0;
     bool has_mac = false;
-    wire::MacAddress mac;  // next hop, learned from arriving frames
+    wire::MacAddress mac;  // next hop, from the resolver (never from a frame)
+    uint64_t mac_generation = 0;  // the resolver's generation when mac was got
     tcp::Instant mac_wait_since = tcp::Instant::never();
     uint64_t seen_received = 0;  // TcpInfo::bytes_received at the last report
     uint64_t seen_acked = 0;     // TcpInfo::bytes_acked at the last report

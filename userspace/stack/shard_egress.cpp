@@ -72,11 +72,14 @@ void Shard::visit_conn(ConnSlot& s, tcp::Instant now) {
 // (the connection is retried after neighbour_retry, given up after
 // neighbour_timeout).
 const wire::MacAddress* Shard::next_hop(ConnSlot& s, tcp::Instant now) {
+  const uint64_t generation = neighbours_.generation(now);
+  if (s.has_mac && s.mac_generation != generation) s.has_mac = false;  // look again
   if (!s.has_mac) {
     std::optional<wire::MacAddress> mac = neighbours_.lookup(s.conn->tuple().remote, now);
     if (mac) {
       s.mac = *mac;
       s.has_mac = true;
+      s.mac_generation = neighbours_.generation(now);
     }
   }
   if (s.has_mac) {
@@ -85,7 +88,9 @@ const wire::MacAddress* Shard::next_hop(ConnSlot& s, tcp::Instant now) {
   }
   ++stats_.neighbour_pending;
   if (s.mac_wait_since == tcp::Instant::never()) s.mac_wait_since = now;
-  if (now - s.mac_wait_since >= cfg_.neighbour_timeout) {
+  // An open that never reached the wire fails; a synchronized connection
+  // keeps trying (its own retransmission timeout ends it, as in the kernel).
+  if (!tcp::is_synchronized(s.conn->state()) && now - s.mac_wait_since >= cfg_.neighbour_timeout) {
     ++stats_.neighbour_failed;
     s.conn->abort();  // nothing reached the wire; CLOSED, released below
     while (s.conn->poll_at() <= now) {

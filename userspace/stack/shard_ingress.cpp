@@ -65,8 +65,6 @@ void Shard::on_frame(const RxFrame& frame, tcp::Instant now, bool from_other_sha
     if (reopen) {
       release_conn(s);
     } else if (c.state() != tcp::State::kClosed) {
-      s.mac = pf.hdr.eth.src;  // the next hop back is who sent this
-      s.has_mac = true;
       c.on_segment(pf.tcp, now);
       dirty_.mark(s);
       return;
@@ -87,14 +85,15 @@ void Shard::to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tc
   }
   ListenerSlot& l = lslots_[*index];
   ++stats_.rx_to_listener;
-  if (pf.tcp.has(f::kSyn)) neighbours_.observe(t.remote, pf.hdr.eth.src, now);
   l.listener->on_segment(t, pf.tcp, now);
   accept_ready(l, now);
   dirty_.mark(l);
 }
 
-// The RST goes back to the MAC the segment came from; bounded queue,
-// overflow counted (the peer retransmits and gets another chance).
+// The RST goes back to the MAC the segment came from: an answer to that
+// frame alone, which changes nothing about where anything else is sent, and
+// asks the kernel nothing per spoofed source. Bounded queue, overflow
+// counted (the peer retransmits and gets another chance).
 void Shard::queue_reset(const wire::ParsedFrame& pf, const tcp::FourTuple& t) {
   std::optional<wire::TcpRepr> rst = tcp::reset_for(pf.tcp);
   if (!rst) return;  // never answer a RST
