@@ -37,6 +37,9 @@ constexpr const char kUsage[] =
     "  --socket-group NAME  group owning the control socket (mode 0660)\n"
     "  --time-wait SECONDS  TIME-WAIT length, 1..240 (default 60, as Linux;\n"
     "                       RFC 9293 3.6.1 asks for 2 MSL)\n"
+    "  --max-time-wait N    TIME-WAIT records per queue, 0..1048576 (default\n"
+    "                       65536, like tcp_max_tw_buckets; when full a\n"
+    "                       connection closes without TIME-WAIT, as Linux)\n"
     "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
     "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
     "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
@@ -56,7 +59,7 @@ constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
     "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
-    "--fault"};
+    "--max-time-wait", "--fault"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -114,6 +117,9 @@ std::string apply(Config& c, std::string_view name,
   } else if (name == "--time-wait") {
     if (!parse_u32(value, 1, 240, &c.time_wait_s))
       return bad_value(name, "a number of seconds from 1 to 240", value);
+  } else if (name == "--max-time-wait") {
+    if (!parse_u32(value, 0, 1u << 20, &c.max_time_wait))
+      return bad_value(name, "a number from 0 to 1048576", value);
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;
