@@ -17,7 +17,7 @@ packages=(
   # benchmarks
   iperf3 sockperf python3-matplotlib
   # unmodified programs run under xtcp-run (issue 7)
-  nginx-light redis-server redis-tools
+  nginx-light redis-server redis-tools apache2-utils
 )
 
 # One dpkg-query for all packages; unknown ones print nothing on stdout.

@@ -110,6 +110,7 @@ struct HarnessOptions {
   uint32_t max_connections = 64;
   uint32_t mem_size = 1u << 18;  // per ring, heap leases
   uint32_t syn_backlog = tcp::kDefaultSynBacklog;
+  uint32_t max_time_wait = kDefaultMaxTimeWait;
   tcp::TcpConfig tcp;
 };
 
@@ -128,6 +129,7 @@ class Harness {
     cfg.tcp = o.tcp;
     cfg.max_connections = o.max_connections;
     cfg.syn_backlog = o.syn_backlog;
+    cfg.max_time_wait = o.max_time_wait;
     cfg.isn_secret = {1, 2, 3};
     shard = std::make_unique<Shard>(
         cfg, ShardDeps{io, neigh, steering, mem, events, [this] { return now; }});

@@ -214,6 +214,13 @@ TEST_CASE("steering entries follow listen, accept, connect, close and abort", "[
     if (pc->peer_closed() && pc->state() == tcp::State::kCloseWait) pc->close();
     return h.events.closed.size() == 2;
   }));
+  // The shard closed first: its TIME-WAIT record keeps the flow entry (so
+  // the tuple's segments still reach it) until 2*MSL is over.
+  CHECK(h.shard->connection_count() == 0);
+  CHECK(h.shard->time_wait_count() == 1);
+  REQUIRE(h.steering.flows.size() == 1);
+  CHECK(h.steering.flows[0].remote_port == 40000);
+  REQUIRE(h.run_until([&] { return h.shard->time_wait_count() == 0; }));
   CHECK(h.steering.calls.back() == "remove_flow:40000");
   CHECK(h.steering.flows.empty());
   REQUIRE(h.execute(Command{.kind = CommandKind::kUnlisten, .local = IpAddress{}, .local_port = 80}) == 0);

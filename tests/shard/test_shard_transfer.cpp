@@ -34,6 +34,11 @@ void transfer(Harness& h, tcp::Connection*& peer_conn, ConnId id, App& shard_app
 
 void check_no_leaks(Harness& h) {
   CHECK(h.shard->connection_count() == 0);
+  // A side that closed first left a TIME-WAIT record, which alone holds
+  // its flow entry until 2*MSL is over.
+  CHECK(h.steering.flows.size() == h.shard->time_wait_count());
+  for (const FourTuple& t : h.steering.flows) CHECK(h.shard->time_wait_record(t) != nullptr);
+  REQUIRE(h.run_until([&] { return h.shard->time_wait_count() == 0; }));
   CHECK(h.mem.live() == 0);
   CHECK(h.mem.bad_releases() == 0);
   CHECK(h.steering.flows.empty());

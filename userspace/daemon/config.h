@@ -43,6 +43,7 @@ struct Config {
   std::string socket_group;             // "" : the daemon's own group
   uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
   uint32_t neighbour_cache = 4096;      // stack::kDefaultNeighbourCacheSize, per queue
+  uint32_t max_time_wait = 65536;       // stack::kDefaultMaxTimeWait, per queue
   // --fault (issue 6, tests only): off unless fault.any().
   stack::FaultConfig fault;
 };

@@ -101,6 +101,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   sc.tcp.mtu = static_cast<uint16_t>(link->mtu);
   sc.max_connections = cfg.max_conns;
   sc.tcp.time_wait = tcp::Duration::seconds(cfg.time_wait_s);
+  sc.max_time_wait = cfg.max_time_wait;
   fill_random(sc.isn_secret);
   fill_random(sc.hash_key);
   fill_random(sc.cookie_secret);
@@ -220,6 +221,13 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "conns_opened", s.conns_opened);
     add_stat(out, p + "conns_closed", s.conns_closed);
     add_stat(out, p + "conns_refused", s.conns_refused);
+    add_stat(out, p + "time_wait", u.time_wait);
+    add_stat(out, p + "time_wait_entered", s.time_wait_entered);
+    add_stat(out, p + "time_wait_overflow", s.time_wait_overflow);
+    add_stat(out, p + "time_wait_expired", s.time_wait_expired);
+    add_stat(out, p + "time_wait_reopened", s.time_wait_reopened);
+    add_stat(out, p + "time_wait_reset", s.time_wait_reset);
+    add_stat(out, p + "time_wait_acks", s.time_wait_acks);
     add_stat(out, p + "listeners", u.listeners);
     const tcp::ListenerStats& ls = u.listener_totals;
     add_stat(out, p + "syns_received", ls.syns_received);

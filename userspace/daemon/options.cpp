@@ -39,6 +39,9 @@ constexpr const char kUsage[] =
     "                       RFC 9293 3.6.1 asks for 2 MSL)\n"
     "  --neighbour-cache N  next-hop answers each queue keeps (LRU; default\n"
     "                       4096; the kernel's neighbour table stays the truth)\n"
+    "  --max-time-wait N    TIME-WAIT records per queue, 0..1048576 (default\n"
+    "                       65536, like tcp_max_tw_buckets; when full a\n"
+    "                       connection closes without TIME-WAIT, as Linux)\n"
     "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
     "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
     "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
@@ -58,7 +61,7 @@ constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
     "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
-    "--fault", "--neighbour-cache"};
+    "--max-time-wait", "--fault", "--neighbour-cache"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -119,6 +122,9 @@ std::string apply(Config& c, std::string_view name,
   } else if (name == "--neighbour-cache") {
     if (!parse_u32(value, 16, 1u << 20, &c.neighbour_cache))
       return bad_value(name, "a number from 16 to 1048576", value);
+  } else if (name == "--max-time-wait") {
+    if (!parse_u32(value, 0, 1u << 20, &c.max_time_wait))
+      return bad_value(name, "a number from 0 to 1048576", value);
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;

@@ -117,6 +117,7 @@ void ShardUnit::publish_stats(bool worked) {
   stats_.bridge = bridge_.stats();
   stats_.loop = loop_->stats();
   stats_.conns = shard_->connection_count();
+  stats_.time_wait = shard_->time_wait_count();
   stats_.listeners = shard_->listener_count();
   stats_.listener_totals = shard_->listener_totals();
   stats_.channels = memory_.live();

@@ -32,6 +32,7 @@ struct UnitStats {
   BridgeStats bridge;
   stack::LoopStats loop;
   uint64_t conns = 0;
+  uint64_t time_wait = 0;  // TIME-WAIT records (no connection behind them)
   uint64_t listeners = 0;
   tcp::ListenerStats listener_totals;  // of the listeners open now
   uint64_t channels = 0;

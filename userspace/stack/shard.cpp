@@ -23,6 +23,7 @@ Shard::Shard(const ShardConfig& cfg, ShardDeps deps)
       lslots_(std::make_unique<ListenerSlot[]>(cfg.max_listeners)),
       listeners_(size_t{cfg.max_listeners} * 2, cfg.hash_key),
       wheel_(clock_()),
+      time_wait_(cfg.max_time_wait, cfg.hash_key, clock_()),
       commands_(cfg.command_queue),
       last_now_(clock_()) {
   free_slots_.reserve(cfg.max_connections);
@@ -48,6 +49,7 @@ Shard::~Shard() {
   for (const TxFrame& f : batch_) io_.tx_abandon(f);
   for (uint32_t i = 0; i < cfg_.max_connections; ++i)
     if (slots_[i].conn) release_conn(slots_[i]);
+  time_wait_.for_each([this](const tcp::TimeWaitRecord& r) { (void)steering_.remove_flow(r.tuple); });
   for (uint32_t i = 0; i < cfg_.max_listeners; ++i) {
     ListenerSlot& l = lslots_[i];
     if (!l.listener) continue;
@@ -102,8 +104,9 @@ tcp::Instant Shard::next_deadline() const {
   if (!batch_.empty() || !dirty_.empty())
     return tx_blocked_ ? last_now_ + cfg_.tx_retry : last_now_;
   // Frames in flight: come back to reap and kick them on.
-  if (io_.tx_in_flight() > 0) return std::min(wheel_.next_deadline(), last_now_ + cfg_.tx_retry);
-  return wheel_.next_deadline();
+  const tcp::Instant timers = std::min(wheel_.next_deadline(), time_wait_.next_deadline());
+  if (io_.tx_in_flight() > 0) return std::min(timers, last_now_ + cfg_.tx_retry);
+  return timers;
 }
 
 bool Shard::timers(tcp::Instant now) {
@@ -111,7 +114,12 @@ bool Shard::timers(tcp::Instant now) {
     dirty_.mark(static_cast<Egress&>(h));
   });
   stats_.timers_fired += fired;
-  return fired > 0;
+  // 2*MSL is over: the tuple is free, its segments go to the kernel again.
+  const size_t expired = time_wait_.expire(now, [this](const tcp::TimeWaitRecord& r) {
+    if (steering_.remove_flow(r.tuple) != 0) ++stats_.steering_errors;
+  });
+  stats_.time_wait_expired += expired;
+  return fired > 0 || expired > 0;
 }
 
 // Completions return frames; frames still in flight get another kick
@@ -189,12 +197,12 @@ Shard::ConnSlot* Shard::adopt(std::unique_ptr<tcp::Connection> c, bool active, b
   return &s;
 }
 
-void Shard::release_conn(ConnSlot& s) {
+void Shard::release_conn(ConnSlot& s, bool keep_steering) {
   const tcp::FourTuple tuple = s.conn->tuple();
   const tcp::TcpError err = s.conn->error();
   const ConnId id = id_of(s);
   flows_.erase(tuple);
-  if (steering_.remove_flow(tuple) != 0) ++stats_.steering_errors;
+  if (!keep_steering && steering_.remove_flow(tuple) != 0) ++stats_.steering_errors;
   dirty_.remove(s);
   wheel_.cancel(s);
   // Reported while the connection and its memory still exist, so the owner
@@ -206,6 +214,26 @@ void Shard::release_conn(ConnSlot& s) {
   ++s.generation;
   free_slots_.push_back(s.index);
   ++stats_.conns_closed;
+}
+
+// RFC 9293 3.10.7.4 TIME-WAIT kept as a record (time_wait_table.h): the
+// connection, its slot, its channel and rings go now; the BPF flow entry
+// stays until the record expires so the tuple's segments still reach us
+// (an active open has no listener whose steering would bring them). When
+// the table is full the connection closes without TIME-WAIT (Linux).
+bool Shard::retire_to_time_wait(ConnSlot& s, tcp::Instant now) {
+  tcp::Connection& c = *s.conn;
+  if (c.state() != tcp::State::kTimeWait || c.wants_transmit(now)) return false;
+  const std::optional<tcp::TimeWaitRecord> rec = c.time_wait_record();
+  if (!rec) return false;
+  if (time_wait_.add(*rec)) {
+    ++stats_.time_wait_entered;
+    release_conn(s, true);
+  } else {
+    ++stats_.time_wait_overflow;
+    release_conn(s);
+  }
+  return true;
 }
 
 // Moves every established connection out of the listener's accept queue

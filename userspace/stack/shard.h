@@ -30,6 +30,7 @@
 #include "stack/shard_events.h"
 #include "stack/shard_stats.h"
 #include "stack/steering_maps.h"
+#include "stack/time_wait_table.h"
 #include "stack/timer_wheel.h"
 #include "tcp/connection.h"
 #include "tcp/isn.h"
@@ -103,6 +104,12 @@ class Shard {
   const ShardConfig& config() const { return cfg_; }
   size_t connection_count() const { return flows_.size(); }
   size_t listener_count() const { return listeners_.size(); }
+  // TIME-WAIT records held now (no connection, channel or slot behind them).
+  size_t time_wait_count() const { return time_wait_.size(); }
+  // The record of a tuple (tests), or nullptr.
+  const tcp::TimeWaitRecord* time_wait_record(const tcp::FourTuple& t) {
+    return time_wait_.find(t);
+  }
   // The counters of the listeners open now, summed (SYN queue overflows,
   // SYN cookies sent, accepted and rate-limited, ...).
   tcp::ListenerStats listener_totals() const;
@@ -140,6 +147,8 @@ class Shard {
     };
     std::vector<Lease> leases;  // memory of connections still in its queues
   };
+  // A segment sent without a connection: a RST to no socket, or an ACK
+  // from a TIME-WAIT record.
   struct PendingReset {
     tcp::FourTuple tuple;  // local = us
     wire::TcpRepr rst;
@@ -153,6 +162,10 @@ class Shard {
   bool forward(const RxFrame& f, const tcp::FourTuple& t);
   void to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tcp::Instant now);
   void queue_reset(const wire::ParsedFrame& pf, const tcp::FourTuple& t);
+  void queue_control(const tcp::FourTuple& t, const wire::TcpRepr& seg, const wire::MacAddress& mac);
+  // A segment for a tuple in TIME-WAIT; false when a listener should
+  // take it instead (a new SYN reopening the tuple).
+  bool on_time_wait(tcp::TimeWaitRecord& rec, const wire::ParsedFrame& pf, tcp::Instant now);
   bool commands(tcp::Instant now);
   bool timers(tcp::Instant now);
   bool egress(tcp::Instant now);
@@ -174,7 +187,12 @@ class Shard {
   ConnSlot* adopt(std::unique_ptr<tcp::Connection> c, bool active, bool has_lease,
                   uint64_t lease);
   void accept_ready(ListenerSlot& l, tcp::Instant now);
-  void release_conn(ConnSlot& s);
+  // keep_steering: the BPF flow entry stays (its TIME-WAIT record
+  // still answers the tuple's segments).
+  void release_conn(ConnSlot& s, bool keep_steering = false);
+  // Replaces a closed-by-app TIME-WAIT connection by a record; false
+  // when it is not one (yet).
+  bool retire_to_time_wait(ConnSlot& s, tcp::Instant now);
   void sweep_leases(ListenerSlot& l);
   tcp::BufferMemory lease_for_listener(uint32_t index, const tcp::FourTuple& t);
 
@@ -204,6 +222,7 @@ class Shard {
   std::vector<uint32_t> free_lslots_;
   ListenerTable<uint32_t> listeners_;
   TimerWheel wheel_;
+  TimeWaitTable time_wait_;
   DirtyList<Egress> dirty_;
   MpscQueue<Command> commands_;
   EventFd command_fd_;

@@ -100,7 +100,9 @@ bool Shard::pick_port(tcp::FourTuple& t) {
     const uint16_t port = next_port_;
     next_port_ = port >= cfg_.ephemeral_high ? cfg_.ephemeral_low : static_cast<uint16_t>(port + 1);
     t.local_port = port;
-    if (flows_.find(t) == nullptr && listeners_.match(t.local, port) == nullptr) return true;
+    if (flows_.find(t) == nullptr && time_wait_.find(t) == nullptr &&
+        listeners_.match(t.local, port) == nullptr)
+      return true;
   }
   return false;
 }
@@ -116,6 +118,8 @@ int Shard::connect(const Command& c, tcp::Instant now, ConnId& id) {
   if (t.local.family != t.remote.family) return -EAFNOSUPPORT;
   if (t.local_port == 0 && !pick_port(t)) return -EADDRNOTAVAIL;
   if (flows_.find(t) != nullptr) return -EADDRINUSE;
+  // Linux connect(2) without tcp_tw_reuse: the tuple is still in TIME-WAIT.
+  if (time_wait_.find(t) != nullptr) return -EADDRNOTAVAIL;
   if (free_slots_.empty()) return -ENOBUFS;
   std::optional<MemoryLease> lease = memory_.acquire(t);
   if (!lease) {

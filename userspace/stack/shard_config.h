@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "stack/flow_hash.h"
+#include "stack/time_wait_table.h"
 #include "tcp/config.h"
 #include "tcp/isn.h"
 #include "tcp/listener.h"
@@ -43,6 +44,8 @@ struct ShardConfig {
   tcp::TcpConfig tcp;  // tcp.mtu is the interface MTU
   uint32_t max_connections = kDefaultMaxConnections;
   uint32_t max_listeners = kDefaultMaxListeners;
+  // TIME-WAIT records (time_wait_table.h); 0: close without TIME-WAIT.
+  uint32_t max_time_wait = kDefaultMaxTimeWait;
   uint32_t syn_backlog = tcp::kDefaultSynBacklog;
   uint32_t accept_backlog = tcp::kDefaultAcceptBacklog;
   uint32_t rx_batch = kDefaultRxBatch;

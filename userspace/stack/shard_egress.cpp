@@ -57,6 +57,7 @@ void Shard::visit_conn(ConnSlot& s, tcp::Instant now) {
     ++built;
   }
   report(s);
+  if (retire_to_time_wait(s, now)) return;
   if (c.state() == tcp::State::kClosed && c.poll_at() == tcp::Instant::never()) {
     release_conn(s);
     return;
@@ -169,7 +170,11 @@ void Shard::send_resets() {
     tcp::OutSegment out;
     out.repr = resets_[sent].rst;
     emit(resets_[sent].tuple, resets_[sent].mac, out, f);
-    ++stats_.resets_sent;
+    if (out.repr.has(wire::tcp_flags::kRst)) {
+      ++stats_.resets_sent;
+    } else {
+      ++stats_.time_wait_acks;
+    }
   }
   resets_.erase(resets_.begin(), resets_.begin() + static_cast<std::ptrdiff_t>(sent));
 }

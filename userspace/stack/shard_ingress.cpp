@@ -69,6 +69,8 @@ void Shard::on_frame(const RxFrame& frame, tcp::Instant now, bool from_other_sha
       dirty_.mark(s);
       return;
     }
+  } else if (tcp::TimeWaitRecord* rec = time_wait_.find(t)) {
+    if (on_time_wait(*rec, pf, now)) return;
   }
   if (!from_other_shard && listeners_.match(t.local, t.local_port) == nullptr &&
       forward(frame, t))
@@ -90,6 +92,46 @@ void Shard::to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tc
   dirty_.mark(l);
 }
 
+// RFC 9293 3.10.7.4 from a TIME-WAIT record (tcp/time_wait.h decides).
+bool Shard::on_time_wait(tcp::TimeWaitRecord& rec, const wire::ParsedFrame& pf, tcp::Instant now) {
+  const tcp::FourTuple t = rec.tuple;
+  switch (tcp::time_wait_segment(rec, pf.tcp, now, cfg_.tcp.time_wait)) {
+    case tcp::TimeWaitVerdict::kDrop:
+      return true;
+    case tcp::TimeWaitVerdict::kAck:
+      time_wait_.rearm(rec);  // a retransmitted FIN restarted 2*MSL
+      queue_control(t, tcp::time_wait_ack(rec, now), pf.hdr.eth.src);
+      return true;
+    case tcp::TimeWaitVerdict::kClose:
+      ++stats_.time_wait_reset;
+      break;
+    case tcp::TimeWaitVerdict::kReopen:
+      // RFC 6191: only a listener can take the new incarnation; without
+      // one the SYN is answered as in TIME-WAIT (Linux: TCP_TW_SYN -> ACK).
+      if (listeners_.match(t.local, t.local_port) == nullptr) {
+        queue_control(t, tcp::time_wait_ack(rec, now), pf.hdr.eth.src);
+        return true;
+      }
+      ++stats_.time_wait_reopened;
+      time_wait_.remove(t);
+      // The listener's steering brings the handshake; accept adds the flow back.
+      if (steering_.remove_flow(t) != 0) ++stats_.steering_errors;
+      return false;
+  }
+  time_wait_.remove(t);
+  if (steering_.remove_flow(t) != 0) ++stats_.steering_errors;
+  return true;
+}
+
+void Shard::queue_control(const tcp::FourTuple& t, const wire::TcpRepr& seg,
+                          const wire::MacAddress& mac) {
+  if (resets_.size() >= cfg_.max_pending_resets) {
+    ++stats_.resets_dropped;  // the peer retransmits and gets another chance
+    return;
+  }
+  resets_.push_back({t, seg, mac});
+}
+
 // The RST goes back to the MAC the segment came from: an answer to that
 // frame alone, which changes nothing about where anything else is sent, and
 // asks the kernel nothing per spoofed source. Bounded queue, overflow
@@ -97,11 +139,7 @@ void Shard::to_listener(const wire::ParsedFrame& pf, const tcp::FourTuple& t, tc
 void Shard::queue_reset(const wire::ParsedFrame& pf, const tcp::FourTuple& t) {
   std::optional<wire::TcpRepr> rst = tcp::reset_for(pf.tcp);
   if (!rst) return;  // never answer a RST
-  if (resets_.size() >= cfg_.max_pending_resets) {
-    ++stats_.resets_dropped;
-    return;
-  }
-  resets_.push_back({t, *rst, pf.hdr.eth.src});
+  queue_control(t, *rst, pf.hdr.eth.src);
 }
 
 }  // namespace xtcp::stack

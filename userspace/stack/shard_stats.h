@@ -41,6 +41,13 @@ struct ShardStats {
   uint64_t conns_refused = 0;    // accepted by the engine but no slot/flow/memory
   uint64_t memory_refused = 0;   // ConnectionMemory said no
   uint64_t steering_errors = 0;  // a SteeringMaps call failed
+  // TIME-WAIT as a record (time_wait_table.h), not a connection.
+  uint64_t time_wait_entered = 0;   // connections replaced by a record
+  uint64_t time_wait_overflow = 0;  // table full: closed without TIME-WAIT
+  uint64_t time_wait_expired = 0;   // records that lived their 2*MSL
+  uint64_t time_wait_reopened = 0;  // taken by a newer SYN (RFC 6191)
+  uint64_t time_wait_reset = 0;     // dropped on an acceptable RST
+  uint64_t time_wait_acks = 0;      // ACKs sent from a record
 
   uint64_t malformed_total() const {
     uint64_t n = 0;

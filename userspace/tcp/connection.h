@@ -35,6 +35,7 @@
 #include "tcp/state.h"
 #include "tcp/tcp_info.h"
 #include "tcp/time.h"
+#include "tcp/time_wait.h"
 #include "tcp/timer.h"
 #include "wire/seq.h"
 #include "wire/tcp_repr.h"
@@ -140,6 +141,10 @@ class Connection {
   // sequence number above the old connection's)? The demux then drops this
   // connection and hands the SYN to the listener.
   bool accepts_new_syn(const wire::TcpRepr& syn) const;
+  // The compact TIME-WAIT record that may replace this connection
+  // (time_wait.h): set only in TIME-WAIT, after the app closed, with
+  // nothing left to send (defined in time_wait.cpp).
+  std::optional<TimeWaitRecord> time_wait_record() const;
   size_t send_queue_len() const { return tx_.size(); }
   size_t recv_queue_len() const { return rx_.readable_len(); }
 
