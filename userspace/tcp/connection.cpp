@@ -52,6 +52,7 @@ Connection::Connection(const TcpConfig& config, const FourTuple& tuple, SeqNumbe
       tune_epoch_(now) {
   cfg_.window_scale = std::min<uint8_t>(cfg_.window_scale, 14);  // RFC 7323 2.3
   snd_.iss = snd_.una = snd_.nxt = snd_.max = isn;
+  snd_sml_ = isn;
   recover_ = high_rxt_ = isn;
   our_mss_ = local_mss(cfg_, tuple_);
   quick_acks_ = cfg_.quick_acks;

@@ -251,6 +251,9 @@ class Connection {
   Instant last_data_rx_;  // last data from the peer (quick-ACK after idle)
   Instant first_rto_at_ = Instant::never();  // user_timeout reference
 
+  // End of the last sub-MSS segment sent (Linux snd_sml): Nagle with
+  // Minshall's refinement holds a small segment only while this is unacked.
+  wire::SeqNumber snd_sml_;
   bool fin_queued_ = false;      // shutdown_write(): FIN after queued data
   bool fin_acked_ = false;       // our FIN is acknowledged
   bool sws_override_ = false;    // RFC 9293 3.8.6.2.1 override timeout fired

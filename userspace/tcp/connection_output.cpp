@@ -120,6 +120,7 @@ bool Connection::emit_new_data(Instant now, OutSegment& out) {
   if (seq_len == 0) return false;
   snd_.nxt = seq + seq_len;
   snd_.max = wire::seq_max(snd_.max, snd_.nxt);
+  if (out.payload_len() < seg_mss()) snd_sml_ = snd_.nxt;  // Minshall: last small segment
   sws_override_ = false;
   if (rtx) stats_.bytes_retrans += out.payload_len();
   after_send(now, seq, seq_len, rtx);
@@ -175,12 +176,15 @@ uint32_t Connection::sendable_new_bytes() const {
   // RFC 9293 3.8.6.2.1: a window-limited piece must be at least half the
   // largest window seen, unless the override timeout fired.
   if (len < want && len < snd_.max_wnd / 2 && !sws_override_) return 0;
-  // RFC 9293 3.7.4 (Nagle): hold a small segment of new data while data is
-  // unacked, except the last one before our FIN. Not for a resend after an
-  // RTO rewind (snd.nxt < snd.max): that data was sent before and waiting for
-  // its ACK would wait forever.
+  // RFC 9293 3.7.4 (Nagle) with Minshall's refinement (as Linux): hold a
+  // small segment of new data only while an earlier small segment is
+  // unacknowledged, so a write that is not a whole number of segments sends
+  // its tail at once. The last piece before our FIN is never held, nor a
+  // resend after an RTO rewind (snd.nxt < snd.max): waiting for its ACK
+  // would wait forever.
   bool resend = snd_.nxt < snd_.max;
-  if (len < mss && !cfg_.no_delay && !resend && snd_.max > snd_.una && !fin_queued_) return 0;
+  bool small_unacked = snd_sml_ > snd_.una && snd_sml_ <= snd_.max;
+  if (len < mss && !cfg_.no_delay && !resend && small_unacked && !fin_queued_) return 0;
   return len;
 }
 
