@@ -231,15 +231,16 @@ std::string TransferResult::summary() const {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "finished=%d why='%s' t=%.3fs steps=%" PRIu64 " spins=%" PRIu64
-                " | c->s %.2fMbit/s rtx=%" PRIu64 " rto=%" PRIu64 " | s->c %.2fMbit/s rtx=%" PRIu64
-                " rto=%" PRIu64
+                " | c->s %.2fMbit/s rtx=%" PRIu64 " rto=%" PRIu64 " tlp=%" PRIu64 " rec=%" PRIu64
+                " | s->c %.2fMbit/s rtx=%" PRIu64 " rto=%" PRIu64 " tlp=%" PRIu64 " rec=%" PRIu64
                 " | fwd drops tail=%" PRIu64 " loss=%" PRIu64 "+%" PRIu64 " corrupt=%" PRIu64
                 " | rev drops tail=%" PRIu64 " loss=%" PRIu64 "+%" PRIu64 " corrupt=%" PRIu64,
                 finished, why.c_str(),
                 finished_at == Instant::never() ? -1.0 : static_cast<double>(finished_at.us) / 1e6,
                 steps, idle_spins, goodput_bps(server) / 1e6, client.info.retransmits,
-                client.info.rto_count, goodput_bps(client) / 1e6, server.info.retransmits,
-                server.info.rto_count, forward.tail_drops,
+                client.info.rto_count, client.info.tlp_probes, client.info.fast_retransmits,
+                goodput_bps(client) / 1e6, server.info.retransmits, server.info.rto_count,
+                server.info.tlp_probes, server.info.fast_retransmits, forward.tail_drops,
                 forward.random_losses, forward.burst_losses, forward.corrupted,
                 reverse.tail_drops, reverse.random_losses, reverse.burst_losses,
                 reverse.corrupted);

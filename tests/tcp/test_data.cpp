@@ -250,6 +250,27 @@ TEST_CASE("Nagle: small segments wait for the ACK of outstanding data (RFC 9293 
   }
 }
 
+TEST_CASE("Nagle with Minshall's refinement: a 1,500-byte write with MSS 1,000 sends both segments (RFC 9293 3.7.4)", "[data][nagle]") {
+  TcpConfig cfg = config();
+  cfg.no_delay = false;
+  auto c = established(cfg);
+  auto d = pattern(1500);
+  c->send(sp(d));
+  // The sub-MSS tail goes at once: no other small segment is unacknowledged.
+  expect(*c, 1, {{.seq = L + 1, .ack = R + 1, .flags = ACK, .window = 4096, .payload = sp(d, 0, 1000)},
+                 {.seq = L + 1001, .ack = R + 1, .flags = ACK | PSH, .window = 4096,
+                  .payload = sp(d, 1000, 500)}});
+  // A further small write waits while the 500-byte segment is unacked ...
+  c->send(bytes("x"));
+  expect_nothing(*c, 2);
+  // ... also when only the full-sized segment before it is acknowledged.
+  send(*c, 3, {.seq = R + 1, .ack = L + 1001, .flags = ACK, .window = 8192});
+  expect_nothing(*c, 3);
+  send(*c, 4, {.seq = R + 1, .ack = L + 1501, .flags = ACK, .window = 8192});
+  expect(*c, 4, {{.seq = L + 1501, .ack = R + 1, .flags = ACK | PSH, .window = 4096,
+                  .payload = bytes("x")}});
+}
+
 TEST_CASE("Segmentization: MSS-sized segments, PSH on the last (RFC 9293 3.7.1)", "[data]") {
   auto c = established();
   auto d = pattern(2500);

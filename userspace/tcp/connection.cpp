@@ -16,6 +16,13 @@ uint16_t local_mss(const TcpConfig& cfg, const FourTuple& t) {
   return static_cast<uint16_t>(std::min<int>(cfg.mss, by_mtu));
 }
 
+// RACK's send-time log (rack.h): one record per segment the send buffer can
+// hold at 512 bytes each, within [64, 8192]; a handful without SACK.
+size_t rack_capacity(const TcpConfig& cfg) {
+  if (!cfg.sack) return 4;
+  return std::clamp<size_t>(cfg.tx_buffer_size / 512, 64, 8192);
+}
+
 RttConfig rtt_config(const TcpConfig& cfg) {
   RttConfig r;
   r.initial_rto = cfg.initial_rto;
@@ -49,9 +56,11 @@ Connection::Connection(const TcpConfig& config, const FourTuple& tuple, SeqNumbe
       last_data_rx_(now),
       challenge_epoch_(now),
       scoreboard_(config.max_sack_ranges),
+      rack_(rack_capacity(config)),
       tune_epoch_(now) {
   cfg_.window_scale = std::min<uint8_t>(cfg_.window_scale, 14);  // RFC 7323 2.3
   snd_.iss = snd_.una = snd_.nxt = snd_.max = isn;
+  snd_sml_ = isn;
   recover_ = high_rxt_ = isn;
   our_mss_ = local_mss(cfg_, tuple_);
   quick_acks_ = cfg_.quick_acks;
@@ -117,7 +126,7 @@ std::unique_ptr<Connection> Connection::accept_cookie(const TcpConfig& config,
   c->rcv_.wnd = adv_window;
   c->rcv_.adv_edge = c->rcv_.nxt + adv_window;
   c->snd_.una = c->snd_.nxt = c->snd_.max = isn + 1;
-  c->high_rxt_ = c->recover_ = c->snd_.una;
+  c->high_rxt_ = c->recover_ = c->snd_sml_ = c->snd_.una;
   c->snd_.wnd = c->snd_.max_wnd = ack.window;  // unscaled: no window scale
   c->snd_.wl1 = ack.seq;
   c->snd_.wl2 = ack.ack;

@@ -28,6 +28,7 @@
 #include "tcp/congestion/congestion_control.h"
 #include "tcp/four_tuple.h"
 #include "tcp/out_segment.h"
+#include "tcp/rack.h"
 #include "tcp/recv_buffer.h"
 #include "tcp/rtt_estimator.h"
 #include "tcp/sack_scoreboard.h"
@@ -177,12 +178,23 @@ class Connection {
   void update_send_window(const wire::TcpRepr& seg);
   std::optional<Duration> rtt_sample(const wire::TcpRepr& seg, Instant now);
   void on_dup_ack(Instant now);
-  void process_sack(const wire::TcpRepr& seg);
+  void process_sack(const wire::TcpRepr& seg, Instant now);
   void enter_recovery(Instant now);
-  bool is_lost(wire::SeqNumber s) const;
   uint32_t pipe() const;
   void skip_sacked();
   void detect_spurious_rto(const wire::TcpRepr& seg, uint32_t data, Instant now);
+
+  // RACK-TLP (RFC 8985) and PRR (RFC 6937), SACK connections
+  // (connection_rack.cpp).
+  void rack_after_ack(const wire::TcpRepr& seg, Instant now);
+  void rack_detect(Instant now);
+  bool is_dsack(const wire::TcpRepr& seg) const;
+  void prr_on_ack(uint32_t delivered);
+  uint32_t send_room() const;
+  void arm_retransmit_timer(Instant now);
+  void on_probe_timeout(Instant now);
+  void on_reorder_timeout(Instant now);
+  bool emit_probe(Instant now, OutSegment& out);
 
   // Output (connection_output.cpp).
   bool emit_syn(Instant now, OutSegment& out);
@@ -256,6 +268,9 @@ class Connection {
   Instant last_data_rx_;  // last data from the peer (quick-ACK after idle)
   Instant first_rto_at_ = Instant::never();  // user_timeout reference
 
+  // End of the last sub-MSS segment sent (Linux snd_sml): Nagle with
+  // Minshall's refinement holds a small segment only while this is unacked.
+  wire::SeqNumber snd_sml_;
   bool fin_queued_ = false;      // shutdown_write(): FIN after queued data
   bool fin_acked_ = false;       // our FIN is acknowledged
   bool sws_override_ = false;    // RFC 9293 3.8.6.2.1 override timeout fired
@@ -306,6 +321,20 @@ class Connection {
   bool eifel_armed_ = false;
   uint32_t rto_tsval_ = 0;
   SackScoreboard scoreboard_;
+  // RACK-TLP (RFC 8985): the send-time log, the probe and the reorder timer.
+  Rack rack_;
+  Duration rack_timeout_{};     // > 0: a record becomes lost this much later
+  bool tlp_owed_ = false;       // the PTO fired: send a probe
+  bool tlp_in_flight_ = false;  // RFC 8985 7.4 TLP episode
+  bool tlp_retrans_ = false;    // the probe was a retransmission
+  wire::SeqNumber tlp_end_;     // SND.NXT after the probe
+  uint32_t ack_delivered_ = 0;  // bytes this ACK acknowledged or SACKed
+  // PRR (RFC 6937 3): RecoverFS, prr_delivered, prr_out, and what this
+  // ACK's sndcnt still allows.
+  uint32_t recover_fs_ = 0;
+  uint32_t prr_delivered_ = 0;
+  uint32_t prr_out_ = 0;
+  uint32_t prr_room_ = 0;
 
   // Receiver SACK blocks, most recent first (RFC 2018 4).
   std::array<wire::SeqNumber, 4> recent_sack_{};

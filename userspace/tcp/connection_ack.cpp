@@ -59,7 +59,9 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
   if (snd_.nxt < snd_.una) snd_.nxt = snd_.una;
   if (high_rxt_ < snd_.una) high_rxt_ = snd_.una;
   scoreboard_.advance(snd_.una);
-  process_sack(seg);
+  ack_delivered_ += data;
+  if (sack_ok_) rack_.on_cumulative_ack(snd_.una, now, rtt_.min_rtt());
+  process_sack(seg, now);
   detect_spurious_rto(seg, data, now);
   retries_ = 0;
   first_rto_at_ = Instant::never();
@@ -70,6 +72,7 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
       in_recovery_ = false;
       rtx_una_ = false;
       dupacks_ = 0;
+      rack_.on_recovery_end();
       cc_->on_exit_recovery(now);
     } else if (!sack_ok_) {
       // Partial ACK (RFC 6582 3.2 step 4): resend the first unacked segment
@@ -85,7 +88,7 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
   if (snd_.una == snd_.max) {
     timer_ = timer::Idle{};
   } else {
-    timer_ = timer::Retransmit{now + rtt_.rto()};
+    arm_retransmit_timer(now);
   }
   skip_sacked();
 }
@@ -104,19 +107,22 @@ void Connection::detect_spurious_rto(const TcpRepr& seg, uint32_t data, Instant 
   if (snd_.nxt < snd_.max) snd_.nxt = snd_.max;
 }
 
-void Connection::process_sack(const TcpRepr& seg) {
+void Connection::process_sack(const TcpRepr& seg, Instant now) {
   if (!sack_ok_) return;
   for (const wire::SackBlock& b : seg.options.sack_blocks()) {
     // Blocks outside [SND.UNA, SND.MAX] are ignored inside add() (bounded).
-    scoreboard_.add(b.left, b.right, snd_.una, snd_.max);
+    ack_delivered_ += scoreboard_.add(b.left, b.right, snd_.una, snd_.max);
+    rack_.on_sack(wire::seq_max(b.left, snd_.una), wire::seq_min(b.right, snd_.max), now,
+                  rtt_.min_rtt());
   }
   skip_sacked();
 }
 
 void Connection::on_dup_ack(Instant now) {
   ++dupacks_;
-  if (in_recovery_) return;
-  bool loss = dupacks_ >= kDupThresh || (sack_ok_ && is_lost(snd_.una));
+  // With SACK, RACK decides what is lost (rack_after_ack, RFC 8985 6.2).
+  if (in_recovery_ || sack_ok_) return;
+  bool loss = dupacks_ >= kDupThresh;
   // RFC 6582 3.2 step 1: no new recovery until SND.UNA passes `recover`
   // (the highest sequence sent when the previous one started).
   if (loss && snd_.una >= recover_) enter_recovery(now);
@@ -128,32 +134,24 @@ void Connection::enter_recovery(Instant now) {
   high_rxt_ = snd_.una;
   rtx_una_ = !sack_ok_;
   ++stats_.fast_retransmits;
+  // RFC 6937 3: RecoverFS = snd.nxt - snd.una; the first retransmission
+  // goes at once (as Linux: prr_out == 0 allows one segment).
+  recover_fs_ = static_cast<uint32_t>(snd_.max - snd_.una);
+  prr_delivered_ = 0;
+  prr_out_ = 0;
+  prr_room_ = 0;
   cc_->on_enter_recovery(static_cast<uint32_t>(snd_.max - snd_.una), now);
 }
 
-bool Connection::is_lost(SeqNumber s) const {
-  // RFC 6675 4 IsLost: more than (DupThresh - 1) * SMSS bytes SACKed above.
-  return scoreboard_.sacked_above(s) > (kDupThresh - 1) * seg_mss();
-}
-
 uint32_t Connection::pipe() const {
-  // RFC 6675 4 SetPipe over [SND.UNA, SND.MAX): bytes not SACKed and not
-  // lost, plus lost bytes already retransmitted (those below HighRxt).
-  uint32_t outstanding = static_cast<uint32_t>(snd_.max - snd_.una);
-  uint32_t p = outstanding - std::min(outstanding, scoreboard_.sacked_bytes());
-  SeqNumber pos = snd_.una;
-  SeqNumber left, right;
-  while (scoreboard_.next_hole(pos, &left, &right)) {
-    if (is_lost(left)) {
-      uint32_t hole = static_cast<uint32_t>(right - left);
-      uint32_t resent = high_rxt_ > left
-                            ? static_cast<uint32_t>(wire::seq_min(high_rxt_, right) - left)
-                            : 0;
-      p -= std::min(p, hole - resent);
-    }
-    pos = right;
-  }
-  return p;
+  // RFC 6675 4 SetPipe with RACK's marks (RFC 8985 6.3; Linux's
+  // packets_out - sacked - lost + retrans): bytes sent, not SACKed and not
+  // marked lost; a retransmission clears the mark. After an RTO rewind
+  // only what was (re)sent below SND.NXT is in flight.
+  uint32_t outstanding = static_cast<uint32_t>(snd_.nxt - snd_.una);
+  uint32_t sacked = scoreboard_.sacked_bytes() - scoreboard_.sacked_above(snd_.nxt);
+  uint32_t p = outstanding - std::min(outstanding, sacked);
+  return p - std::min(p, rack_.lost_bytes());
 }
 
 void Connection::skip_sacked() {
@@ -165,27 +163,20 @@ void Connection::skip_sacked() {
 }
 
 bool Connection::next_retransmission(SeqNumber* seq, uint32_t* len) const {
-  if (!in_recovery_ || !syn_acked()) return false;
-  if (!sack_ok_) {
-    // RFC 6582: the segment at SND.UNA, once per (partial) ACK.
-    if (!rtx_una_ || snd_.una >= snd_.max) return false;
-    *seq = snd_.una;
-    *len = std::min(seg_mss(), static_cast<uint32_t>(snd_.max - snd_.una));
+  if (!syn_acked()) return false;
+  if (sack_ok_) {
+    // RACK (RFC 8985 6.3): the first record marked lost below SND.NXT, also
+    // after an RTO, so a lost retransmission of the rewind is resent
+    // without waiting for another (backed-off) RTO.
+    if (!rack_.first_lost(snd_.nxt, seq, len)) return false;
+    *len = std::min(*len, seg_mss());
     return true;
   }
-  // RFC 6675 NextSeg rule 1: the first lost hole above HighRxt.
-  SeqNumber pos = wire::seq_max(high_rxt_, snd_.una);
-  SeqNumber left, right;
-  while (scoreboard_.next_hole(pos, &left, &right)) {
-    if (!is_lost(left)) return false;
-    if (left < snd_.nxt) {
-      *seq = left;
-      *len = std::min(seg_mss(), static_cast<uint32_t>(wire::seq_min(right, snd_.nxt) - left));
-      return true;
-    }
-    pos = right;
-  }
-  return false;
+  // RFC 6582: the segment at SND.UNA, once per (partial) ACK.
+  if (!in_recovery_ || !rtx_una_ || snd_.una >= snd_.max) return false;
+  *seq = snd_.una;
+  *len = std::min(seg_mss(), static_cast<uint32_t>(snd_.max - snd_.una));
+  return true;
 }
 
 }  // namespace xtcp::tcp

@@ -235,22 +235,20 @@ bool Connection::on_ack_field(const TcpRepr& seg, Instant now) {
     ++stats_.dropped_segments;
     return false;
   }
+  ack_delivered_ = 0;
   if (seg.ack > snd_.una) {
     on_new_ack(seg, now);
   } else {
-    process_sack(seg);
+    process_sack(seg, now);
     if (seg.ack == snd_.una && seg.payload.empty() && !seg.has(f::kFin) &&
         snd_.max > snd_.una &&
         (static_cast<uint32_t>(seg.window) << snd_.wscale) == snd_.wnd) {
       on_dup_ack(now);  // RFC 5681 2: the duplicate-ACK definition
     }
   }
-  // RFC 6675 5: SACK information alone (also on ACKs that carry data, which
-  // are never duplicate ACKs) can show that SND.UNA is lost.
-  if (sack_ok_ && !in_recovery_ && snd_.max > snd_.una && snd_.una >= recover_ &&
-      is_lost(snd_.una)) {
-    enter_recovery(now);
-  }
+  // RFC 8985: with SACK, loss is decided by time (also on ACKs that carry
+  // data, which are never duplicate ACKs).
+  if (sack_ok_) rack_after_ack(seg, now);
   update_send_window(seg);
   if (fin_acked_) on_fin_acked(now);
   return state_ != State::kClosed;

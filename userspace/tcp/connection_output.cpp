@@ -39,7 +39,8 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
     ack_now_ = false;  // nothing to ACK yet
     extra_acks_ = 0;
   }
-  bool sent = emit_syn(now, out) || emit_retransmission(now, out) || emit_new_data(now, out);
+  bool sent = emit_syn(now, out) || emit_probe(now, out) || emit_retransmission(now, out) ||
+              emit_new_data(now, out);
   if (!sent && probe_now_) {
     // Zero-window and keepalive probe: an old sequence number the peer
     // must answer with an ACK (RFC 9293 3.8.6.1, RFC 1122 4.2.3.6).
@@ -62,12 +63,12 @@ bool Connection::poll_transmit(Instant now, OutSegment& out) {
 Instant Connection::poll_at() const {
   if (rst_pending_) return last_now_;
   if (state_ == State::kClosed || state_ == State::kListen) return Instant::never();
-  if (ack_now_ || probe_now_ || extra_acks_ > 0) return last_now_;
+  if (ack_now_ || probe_now_ || tlp_owed_ || extra_acks_ > 0) return last_now_;
   if ((state_ == State::kSynSent || state_ == State::kSynReceived) && snd_.nxt == snd_.iss)
     return last_now_;
   SeqNumber seq;
   uint32_t len;
-  if (next_retransmission(&seq, &len) && (!sack_ok_ || pipe() + len <= cc_->cwnd()))
+  if (next_retransmission(&seq, &len) && (!sack_ok_ || len <= send_room()))
     return last_now_;
   if (sendable_new_bytes() > 0 || fin_sendable()) return last_now_;
   return std::min(timer_deadline(timer_), ack_deadline_);
@@ -89,8 +90,9 @@ bool Connection::emit_retransmission(Instant now, OutSegment& out) {
   SeqNumber seq;
   uint32_t len;
   if (!next_retransmission(&seq, &len)) return false;
-  // RFC 6675 5 (C): send only while cwnd - pipe allows a segment.
-  if (sack_ok_ && pipe() + len > cc_->cwnd()) return false;
+  // RFC 6675 5 (C) / RFC 6937: send only while cwnd - pipe (PRR's sndcnt
+  // in recovery) allows the segment.
+  if (sack_ok_ && len > send_room()) return false;
   uint32_t seq_len = build_segment(now, out, seq, len);
   if (seq_len == 0) {
     rtx_una_ = false;
@@ -120,6 +122,7 @@ bool Connection::emit_new_data(Instant now, OutSegment& out) {
   if (seq_len == 0) return false;
   snd_.nxt = seq + seq_len;
   snd_.max = wire::seq_max(snd_.max, snd_.nxt);
+  if (out.payload_len() < seg_mss()) snd_sml_ = snd_.nxt;  // Minshall: last small segment
   sws_override_ = false;
   if (rtx) stats_.bytes_retrans += out.payload_len();
   after_send(now, seq, seq_len, rtx);
@@ -163,11 +166,9 @@ uint32_t Connection::sendable_new_bytes() const {
   if (unsent == 0) return 0;
   int32_t wroom = (snd_.una + snd_.wnd) - snd_.nxt;
   if (wroom <= 0) return 0;
-  uint32_t flight = in_recovery_ && sack_ok_ ? pipe() : static_cast<uint32_t>(snd_.nxt - snd_.una);
-  uint64_t cw = cc_->cwnd();
-  // RFC 5681 3.2 steps 2-4: NewReno inflates by one SMSS per duplicate ACK.
-  if (in_recovery_ && !sack_ok_) cw += uint64_t{dupacks_} * seg_mss();
-  uint64_t croom = cw > flight ? cw - flight : 0;
+  // cwnd - FlightSize (pipe with SACK: SACKed data has left the network,
+  // which also gives RFC 3042 limited transmit), PRR's sndcnt in recovery.
+  uint64_t croom = send_room();
   uint32_t mss = seg_mss();
   uint32_t want = std::min(unsent, mss);
   if (croom < want) return 0;  // cwnd-limited: wait for ACKs, no runts
@@ -175,12 +176,15 @@ uint32_t Connection::sendable_new_bytes() const {
   // RFC 9293 3.8.6.2.1: a window-limited piece must be at least half the
   // largest window seen, unless the override timeout fired.
   if (len < want && len < snd_.max_wnd / 2 && !sws_override_) return 0;
-  // RFC 9293 3.7.4 (Nagle): hold a small segment of new data while data is
-  // unacked, except the last one before our FIN. Not for a resend after an
-  // RTO rewind (snd.nxt < snd.max): that data was sent before and waiting for
-  // its ACK would wait forever.
+  // RFC 9293 3.7.4 (Nagle) with Minshall's refinement (as Linux): hold a
+  // small segment of new data only while an earlier small segment is
+  // unacknowledged, so a write that is not a whole number of segments sends
+  // its tail at once. The last piece before our FIN is never held, nor a
+  // resend after an RTO rewind (snd.nxt < snd.max): waiting for its ACK
+  // would wait forever.
   bool resend = snd_.nxt < snd_.max;
-  if (len < mss && !cfg_.no_delay && !resend && snd_.max > snd_.una && !fin_queued_) return 0;
+  bool small_unacked = snd_sml_ > snd_.una && snd_sml_ <= snd_.max;
+  if (len < mss && !cfg_.no_delay && !resend && small_unacked && !fin_queued_) return 0;
   return len;
 }
 
@@ -283,8 +287,17 @@ void Connection::after_send(Instant now, SeqNumber seq, uint32_t seq_len, bool i
     rtt_seq_ = seq + seq_len;
     rtt_sent_at_ = now;
   }
-  if (!std::holds_alternative<timer::Retransmit>(timer_))
-    timer_ = timer::Retransmit{now + rtt_.rto()};
+  if (sack_ok_ && syn_acked()) {
+    rack_.on_send(seq, seq + seq_len, now);
+    if (in_recovery_) {
+      prr_out_ += seq_len;
+      prr_room_ -= std::min(prr_room_, seq_len);
+    }
+  }
+  // RFC 8985 7.2: new data (not a probe) restarts the PTO.
+  auto* rt = std::get_if<timer::Retransmit>(&timer_);
+  if (!rt || (!is_rtx && !tlp_in_flight_ && rt->kind == timer::Retransmit::Kind::kProbe))
+    arm_retransmit_timer(now);
   last_send_ = now;
 }
 

@@ -14,8 +14,12 @@ void Connection::on_timers(Instant now) {
     ack_deadline_ = Instant::never();
   }
   if (timer_deadline(timer_) > now) return;
-  if (std::holds_alternative<timer::Retransmit>(timer_)) {
-    on_retransmit_timeout(now);
+  if (auto* rt = std::get_if<timer::Retransmit>(&timer_)) {
+    switch (rt->kind) {
+      case timer::Retransmit::Kind::kRto: on_retransmit_timeout(now); break;
+      case timer::Retransmit::Kind::kProbe: on_probe_timeout(now); break;
+      case timer::Retransmit::Kind::kReorder: on_reorder_timeout(now); break;
+    }
   } else if (auto* p = std::get_if<timer::Persist>(&timer_)) {
     // Probe a zero window; a small non-zero one gets the SWS override.
     if (snd_.wnd == 0) {
@@ -70,7 +74,13 @@ void Connection::on_retransmit_timeout(Instant now) {
     rto_tsval_ = tsval(now);
   }
   cc_->on_rto(static_cast<uint32_t>(snd_.max - snd_.una), now);
-  if (retries_ >= 2) scoreboard_.clear();
+  if (retries_ >= 2) {
+    scoreboard_.clear();
+    rack_.clear_sacked();
+  }
+  rack_.on_rto();  // the rewind resends everything not SACKed
+  tlp_owed_ = false;
+  tlp_in_flight_ = false;
   snd_.nxt = snd_.una;
   in_recovery_ = false;
   rtx_una_ = false;
@@ -90,8 +100,7 @@ void Connection::refresh_timer(Instant now) {
   if (std::holds_alternative<timer::Close>(timer_)) return;  // FIN-WAIT-2 timeout
   bool in_flight = snd_.max > snd_.una;
   if (in_flight) {
-    if (!std::holds_alternative<timer::Retransmit>(timer_))
-      timer_ = timer::Retransmit{now + rtt_.rto()};
+    if (!std::holds_alternative<timer::Retransmit>(timer_)) arm_retransmit_timer(now);
     return;
   }
   if (syn_acked() && unsent_bytes() > 0 && sendable_new_bytes() == 0) {

@@ -34,7 +34,10 @@ struct TcpInfo {
   uint64_t retransmits = 0;     // segments retransmitted (any cause)
   uint64_t rto_count = 0;       // retransmission timeouts
   uint64_t spurious_rtos = 0;   // RTOs undone by Eifel detection (RFC 3522)
-  uint64_t fast_retransmits = 0;
+  uint64_t fast_retransmits = 0;  // recovery episodes (RACK or duplicate ACKs)
+  uint64_t tlp_probes = 0;        // RFC 8985 7 tail loss probes sent
+  uint64_t rack_reorder_timeouts = 0;  // RFC 8985 6.3 reordering timer expiries
+  uint64_t dsacks = 0;            // RFC 2883 D-SACKs received
   uint64_t challenge_acks = 0;  // RFC 5961 challenge ACKs sent
   uint64_t dropped_segments = 0;  // unacceptable / PAWS / out-of-window / no range
   // Bounded state (hardening): out-of-order ranges held by the receiver, the

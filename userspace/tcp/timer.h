@@ -16,9 +16,13 @@ struct Idle {
   Instant keepalive_at = Instant::never();
   uint8_t probes_sent = 0;
 };
-// RFC 6298: data or SYN/FIN in flight.
+// Data or SYN/FIN in flight: the RFC 6298 RTO, or one of RACK-TLP's
+// timers that replace it for a while (RFC 8985 6.3 reordering timer, 7.2
+// probe timeout); the RTO stays the last resort behind both.
 struct Retransmit {
+  enum class Kind : uint8_t { kRto, kProbe, kReorder };
   Instant expires_at;
+  Kind kind = Kind::kRto;
 };
 // RFC 9293 3.8.6.1: peer window is zero while we have data to send.
 struct Persist {

@@ -1,0 +1,172 @@
+// RACK-TLP (RFC 8985) and Proportional Rate Reduction (RFC 6937) for SACK
+// connections: which records are lost (by time, not by counting duplicate
+// ACKs), the reordering timer, the tail loss probe, and how much recovery
+// may send per ACK. The RTO (connection_timers.cpp) stays the last resort.
+#include <algorithm>
+
+#include "tcp/connection.h"
+
+namespace xtcp::tcp {
+
+using wire::SeqNumber;
+using wire::TcpRepr;
+
+namespace {
+// RFC 8985 7.2: WCDelAckT, the worst-case delayed-ACK time of the peer.
+constexpr Duration kWorstCaseDelayedAck = Duration::millis(200);
+}  // namespace
+
+bool Connection::is_dsack(const TcpRepr& seg) const {
+  // RFC 2883 4: the first block reports a duplicate when it lies below the
+  // cumulative ACK or inside the second block.
+  auto blocks = seg.options.sack_blocks();
+  if (blocks.empty()) return false;
+  const wire::SackBlock& b = blocks[0];
+  if (b.right <= seg.ack) return true;
+  return blocks.size() > 1 && blocks[1].left <= b.left && b.right <= blocks[1].right;
+}
+
+void Connection::rack_after_ack(const TcpRepr& seg, Instant now) {
+  if (is_dsack(seg)) {
+    ++stats_.dsacks;
+    rack_.on_dsack(snd_.una, snd_.max);
+    // RFC 8985 7.4: a D-SACK for the probe shows it was not needed.
+    if (tlp_in_flight_ && tlp_retrans_) tlp_in_flight_ = false;
+  }
+  if (tlp_in_flight_ && snd_.una >= tlp_end_) {
+    // RFC 8985 7.4.2: the probe's retransmission repaired a loss that no
+    // recovery saw: the congestion response is still owed.
+    tlp_in_flight_ = false;
+    if (tlp_retrans_ && !in_recovery_) {
+      cc_->on_enter_recovery(static_cast<uint32_t>(snd_.max - snd_.una) + ack_delivered_, now);
+      cc_->on_exit_recovery(now);
+    }
+  }
+  rack_detect(now);
+  if (in_recovery_) prr_on_ack(ack_delivered_);
+}
+
+void Connection::rack_detect(Instant now) {
+  rack_timeout_ = Duration{};
+  if (snd_.max == snd_.una) return;
+  // Nothing can be lost while the ACKs come in order with no hole.
+  if (scoreboard_.empty() && !in_recovery_ && rack_.lost_bytes() == 0 && snd_.nxt == snd_.max)
+    return;
+  rack_timeout_ = rack_.detect_loss(now, rtt_.srtt(), rtt_.min_rtt(), in_recovery_);
+  // RFC 8985 6.3 / RFC 6675 5: a loss starts recovery once per window
+  // (RFC 6582 recover point); after an RTO, lost retransmissions of the
+  // rewind are resent without a second reduction.
+  if (rack_.lost_bytes() > 0 && !in_recovery_ && snd_.una >= recover_) {
+    enter_recovery(now);
+    prr_on_ack(ack_delivered_);
+  }
+  if (rack_timeout_ > Duration{}) {
+    timer_ = timer::Retransmit{now + rack_timeout_, timer::Retransmit::Kind::kReorder};
+  }
+}
+
+void Connection::prr_on_ack(uint32_t delivered) {
+  // RFC 6937 3.1: spread the reduction over the ACKs of one round trip
+  // while pipe > ssthresh; below it, slow-start back up to ssthresh by at
+  // most what was delivered plus one MSS (PRR-SSRB).
+  prr_delivered_ += delivered;
+  uint32_t p = pipe();
+  uint64_t ssthresh = cc_->ssthresh();
+  uint64_t mss = seg_mss();
+  int64_t sndcnt;
+  if (p > ssthresh) {
+    uint64_t fs = std::max<uint32_t>(recover_fs_, 1);
+    sndcnt = static_cast<int64_t>((uint64_t{prr_delivered_} * ssthresh + fs - 1) / fs) -
+             static_cast<int64_t>(prr_out_);
+  } else {
+    int64_t limit = std::max<int64_t>(int64_t{prr_delivered_} - prr_out_, delivered) +
+                    static_cast<int64_t>(mss);
+    sndcnt = std::min<int64_t>(static_cast<int64_t>(ssthresh - p), limit);
+  }
+  if (prr_out_ == 0) sndcnt = std::max<int64_t>(sndcnt, static_cast<int64_t>(mss));
+  prr_room_ = static_cast<uint32_t>(std::clamp<int64_t>(sndcnt, 0, kMaxCwnd));
+}
+
+uint32_t Connection::send_room() const {
+  if (in_recovery_ && sack_ok_) return prr_room_;
+  uint32_t flight = sack_ok_ ? pipe() : static_cast<uint32_t>(snd_.nxt - snd_.una);
+  uint64_t cw = cc_->cwnd();
+  if (in_recovery_) {
+    // RFC 5681 3.2 steps 2-4: NewReno inflates by one SMSS per duplicate ACK.
+    cw += uint64_t{dupacks_} * seg_mss();
+  } else if (!sack_ok_) {
+    // RFC 3042 limited transmit: new data on the first two duplicate ACKs.
+    cw += uint64_t{std::min<uint32_t>(dupacks_, 2)} * seg_mss();
+  }
+  return cw > flight ? static_cast<uint32_t>(std::min<uint64_t>(cw - flight, kMaxCwnd)) : 0;
+}
+
+void Connection::arm_retransmit_timer(Instant now) {
+  // RFC 8985 7.2: with SACK, an RTT sample, no recovery and no probe out,
+  // arm the PTO (2 SRTT, + WCDelAckT for a single segment in flight)
+  // unless the RTO would fire first; otherwise the RTO (RFC 6298 5.3).
+  Duration rto = rtt_.rto();
+  bool probe_ok = sack_ok_ && rtt_.has_sample() && !in_recovery_ && !tlp_in_flight_ &&
+                  retries_ == 0 && rack_.lost_bytes() == 0 && is_synchronized(state_);
+  if (probe_ok) {
+    Duration pto = rtt_.srtt() * 2;
+    if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + kWorstCaseDelayedAck;
+    if (pto < rto) {
+      timer_ = timer::Retransmit{now + pto, timer::Retransmit::Kind::kProbe};
+      return;
+    }
+  }
+  timer_ = timer::Retransmit{now + rto};
+}
+
+void Connection::on_probe_timeout(Instant now) {
+  // RFC 8985 7.3: send one probe, then the RTO guards it.
+  tlp_owed_ = true;
+  timer_ = timer::Retransmit{now + rtt_.rto()};
+}
+
+void Connection::on_reorder_timeout(Instant now) {
+  ++stats_.rack_reorder_timeouts;
+  ack_delivered_ = 0;
+  rack_detect(now);
+  if (rack_timeout_ == Duration{}) arm_retransmit_timer(now);
+}
+
+bool Connection::emit_probe(Instant now, OutSegment& out) {
+  if (!tlp_owed_) return false;
+  tlp_owed_ = false;
+  if (!syn_acked() || snd_.max == snd_.una) return false;
+  // RFC 8985 7.3: new data if the peer's window allows (cwnd does not
+  // limit a probe), else the last segment sent.
+  uint32_t unsent = snd_.nxt == snd_.max ? unsent_bytes() : 0;
+  int32_t wroom = (snd_.una + snd_.wnd) - snd_.nxt;
+  SeqNumber seq;
+  uint32_t len;
+  bool rtx;
+  if (unsent > 0 && wroom >= static_cast<int32_t>(std::min(unsent, seg_mss()))) {
+    seq = snd_.nxt;
+    len = std::min(unsent, seg_mss());
+    rtx = false;
+  } else if (rack_.last_unsacked(&seq, &len)) {
+    len = std::min(len, seg_mss());
+    rtx = true;
+  } else {
+    return false;
+  }
+  uint32_t seq_len = build_segment(now, out, seq, len);
+  if (seq_len == 0) return false;
+  if (!rtx) {
+    snd_.nxt = seq + seq_len;
+    snd_.max = wire::seq_max(snd_.max, snd_.nxt);
+  } else {
+    stats_.bytes_retrans += out.payload_len();
+  }
+  ++stats_.tlp_probes;
+  tlp_in_flight_ = true;
+  tlp_retrans_ = rtx;
+  tlp_end_ = snd_.max;
+  after_send(now, seq, seq_len, rtx);
+  return true;
+}
+
+}  // namespace xtcp::tcp
