@@ -271,3 +271,40 @@ TEST_CASE("C++ wrapper: RAII closes, moves transfer ownership", "[client][cpp]")
   CHECK(out);
   CHECK(out.error() == 0);
 }
+
+TEST_CASE("close: the ring flag closes at once; CLOSE replies are read later, in order", "[client][close]") {
+  FakeDaemon fake;
+  xtcp_ctx* ctx = xtcp_open(fake.path().c_str());
+  REQUIRE(ctx != nullptr);
+  const sockaddr_in a = ipv4("0.0.0.0", 7100);
+  const int l = xtcp_listen(ctx, sa(a), sizeof(a), 64);
+  REQUIRE(l >= 0);
+  // More closes than replies the library leaves unread (kMaxPosted = 32),
+  // with no other request in between.
+  constexpr size_t kConns = 40;
+  std::vector<int> socks;
+  for (size_t i = 0; i < kConns; ++i) {
+    fake.inject(7100);
+    const int s = xtcp_accept(ctx, l, nullptr, 5000);
+    REQUIRE(s >= 0);
+    socks.push_back(s);
+  }
+  for (size_t i = 0; i < kConns; ++i) {
+    CHECK(xtcp_close(ctx, socks[i]) == 0);
+    // The close request is in the ring before xtcp_close returns.
+    CHECK((fake.conn(i)->app_flags() & XTCP_CHAN_APP_CLOSE) != 0);
+  }
+  // The socket is gone locally at once, like close(2).
+  uint8_t b[1];
+  CHECK(xtcp_recv(ctx, socks[0], b, 1, 0) == -1);
+  CHECK(errno == EBADF);
+  // The next requests find their own replies: the posted ones were consumed.
+  CHECK(xtcp_accept(ctx, l, nullptr, 0) == -1);
+  CHECK(errno == EAGAIN);
+  fake.inject(7100);
+  const int s = xtcp_accept(ctx, l, nullptr, 5000);
+  CHECK(s >= 0);
+  CHECK(xtcp_close(ctx, s) == 0);
+  CHECK(xtcp_close(ctx, l) == 0);  // a listener's CLOSE still waits for its reply
+  xtcp_close_ctx(ctx);
+}

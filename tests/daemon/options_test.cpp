@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/options.h"
+#include "stack/time_wait_table.h"
 
 using xtcp::daemon::Config;
 using xtcp::daemon::ParsedOptions;
@@ -120,6 +121,7 @@ TEST_CASE("the application options default to the named constants", "[options][a
   CHECK(c.app_memory_mib == Config::kDefaultAppMemoryMib);
   CHECK(c.socket_group.empty());
   CHECK(c.time_wait_s == 60);
+  CHECK(c.max_time_wait == xtcp::stack::kDefaultMaxTimeWait);
 }
 
 TEST_CASE("accepted application option values land in Config", "[options][app]") {
@@ -154,6 +156,13 @@ TEST_CASE("accepted application option values land in Config", "[options][app]")
   CHECK(q.config.max_app_conns == 1);
   CHECK(q.config.app_memory_mib == 1048576);
   CHECK(q.config.time_wait_s == 240);
+  for (uint32_t n : {0u, 1u, 65536u, 1048576u}) {
+    const std::string v = std::to_string(n);
+    INFO(v);
+    auto r = parse({"--iface", "a", "--max-time-wait", v});
+    REQUIRE(r.action == ParsedOptions::Action::kRun);
+    CHECK(r.config.max_time_wait == n);
+  }
 }
 
 TEST_CASE("bad application option values give one sentence naming the option", "[options][app]") {
@@ -181,6 +190,9 @@ TEST_CASE("bad application option values give one sentence naming the option", "
       {{"--time-wait", "241"}, "--time-wait needs a number of seconds from 1 to 240"},
       {{"--time-wait", "60s"}, "--time-wait needs a number of seconds"},
       {{"--time-wait"}, "--time-wait needs a value"},
+      {{"--max-time-wait", "1048577"}, "--max-time-wait needs a number from 0 to 1048576, got '1048577'"},
+      {{"--max-time-wait", "-1"}, "--max-time-wait needs a number from 0 to 1048576"},
+      {{"--max-time-wait"}, "--max-time-wait needs a value"},
       {{"--poll"}, "--poll needs a value"},
   };
   for (const Bad& b : cases) {
@@ -198,7 +210,7 @@ TEST_CASE("bad application option values give one sentence naming the option", "
 TEST_CASE("--help lists the application options", "[options][app]") {
   const std::string usage = xtcp::daemon::usage_text();
   for (const char* opt : {"--poll", "--conn-buffer", "--max-conns", "--max-app-conns",
-                          "--app-memory", "--socket-group", "--time-wait"}) {
+                          "--app-memory", "--socket-group", "--time-wait", "--max-time-wait"}) {
     INFO(opt);
     CHECK(usage.find(opt) != std::string::npos);
   }

@@ -134,3 +134,28 @@ TEST_CASE("TIME-WAIT record: answers a retransmitted FIN, drops on RST, yields t
     CHECK(h.shard->time_wait_count() == 1);
   }
 }
+
+TEST_CASE("TIME-WAIT record of an active open: connect refuses its tuple (EADDRNOTAVAIL)", "[shard][timewait][connect]") {
+  Harness h;
+  h.peer.listen({}, 5201, [](const FourTuple&, Instant) { return wire::SeqNumber(77); });
+  REQUIRE(h.execute(Command{.kind = CommandKind::kConnect, .remote = h.peer_ip, .remote_port = 5201}) == 0);
+  const ConnId id = h.events.done.back().conn;
+  tcp::Connection* pc = nullptr;
+  REQUIRE(h.run_until([&] {
+    if (!pc) pc = h.peer.accept(5201);
+    return pc && h.events.established.size() == 1;
+  }));
+  const FourTuple t = h.shard->connection(id)->tuple();
+  // The shard's app closes first; the peer follows.
+  REQUIRE(h.execute(Command{.kind = CommandKind::kClose, .conn = id}) == 0);
+  REQUIRE(h.run_until([&] {
+    if (pc->peer_closed() && pc->state() == tcp::State::kCloseWait) pc->close();
+    return !h.events.closed.empty() && pc->state() == tcp::State::kClosed;
+  }));
+  REQUIRE(h.shard->time_wait_record(t) != nullptr);
+  CHECK(h.shard->connection_count() == 0);
+  CHECK(h.mem.live() == 0);
+  // Linux connect(2) without tcp_tw_reuse: EADDRNOTAVAIL.
+  CHECK(h.execute(Command{.kind = CommandKind::kConnect, .local = t.local, .local_port = t.local_port,
+                          .remote = h.peer_ip, .remote_port = 5201}) == -EADDRNOTAVAIL);
+}

@@ -279,9 +279,16 @@ extern "C" int xtcp_close(xtcp_ctx* ctx, int sock) {
     return 0;
   }
   if (ConnHandle* c = ctx->conn(sock)) {
+    // The ring flag closes the connection (the shard applies it after the
+    // last published byte); the CLOSE message only retires the id in the
+    // session, so it is posted without waiting for its reply.
     c->channel.request_close();
     kick_if_needed(*c);
-    rc = close_remote(ctx, c->id, XTCP_CTL_OBJ_CONN);
+    xtcp_ctl_close m{};
+    xtcp_ctl_header_init(&m.hdr, XTCP_CTL_CLOSE, sizeof(m), 0);
+    m.id = c->id;
+    m.kind = XTCP_CTL_OBJ_CONN;
+    rc = ctx->link.post(&m, sizeof(m));
   } else if (ListenerHandle* l = ctx->listener(sock)) {
     rc = close_remote(ctx, l->id, XTCP_CTL_OBJ_LISTENER);
   } else {

@@ -83,8 +83,7 @@ int ControlLink::connect(const char* path) {
   return fail(err, "cannot reach xtcpd at " + path_ + ": " + errtext(err) + "; " + hint);
 }
 
-int ControlLink::request(void* msg, size_t len, void* reply, size_t reply_len,
-                         std::span<int> fds) {
+int ControlLink::send_message(void* msg, size_t len) {
   if (hung_up_)
     return fail(ENOTCONN, "xtcpd at " + path_ + " closed the session (it exited or was killed); open a new context once it runs again");
   if (fd_ < 0 || broken_)
@@ -97,22 +96,38 @@ int ControlLink::request(void* msg, size_t len, void* reply, size_t reply_len,
     return fail(err == EPIPE ? ECONNRESET : err,
                 "cannot send to xtcpd at " + path_ + ": " + errtext(err) + "; is xtcpd still running?");
   }
+  return 0;
+}
+
+int ControlLink::request(void* msg, size_t len, void* reply, size_t reply_len,
+                         std::span<int> fds) {
+  if (int rc = drain_posted(kReplyTimeoutMs); rc < 0) return rc;
+  if (int rc = send_message(msg, len); rc < 0) return rc;
+  const auto* h = static_cast<const xtcp_ctl_header*>(msg);
   return receive(h->seq, static_cast<uint16_t>(h->type | XTCP_CTL_REPLY_BIT), reply, reply_len, fds);
 }
 
-int ControlLink::receive(uint32_t seq, uint16_t want_type, void* reply, size_t reply_len,
-                         std::span<int> fds) {
+int ControlLink::post(void* msg, size_t len) {
+  // Replies already there are taken now; at the cap, wait for them all.
+  int rc = drain_posted(posted_.size() >= kMaxPosted ? kReplyTimeoutMs : 0);
+  if (rc < 0) return rc;
+  if (rc = send_message(msg, len); rc < 0) return rc;
+  const auto* h = static_cast<const xtcp_ctl_header*>(msg);
+  posted_.push_back({h->seq, static_cast<uint16_t>(h->type | XTCP_CTL_REPLY_BIT)});
+  return 0;
+}
+
+int ControlLink::read_message(int timeout_ms, size_t* len, int* got, size_t* nfds) {
   pollfd p{fd_, POLLIN, 0};
   int pr;
-  do pr = poll(&p, 1, kReplyTimeoutMs);
+  do pr = poll(&p, 1, timeout_ms);
   while (pr < 0 && errno == EINTR);
-  if (pr == 0) return fail(ETIMEDOUT, "xtcpd at " + path_ + " did not answer within 10 s; is it stuck?");
+  if (pr == 0) return 0;
   // One byte more than the protocol allows: an oversized reply shows up as
   // EMSGSIZE instead of being silently truncated to a valid-looking one.
-  std::vector<uint8_t> buf(XTCP_CTL_MAX_MESSAGE + 1);
-  int got[kMaxPassedFds];
-  size_t nfds = 0;
-  const ssize_t n = recv_fds(fd_, buf, got, &nfds);
+  buf_.resize(XTCP_CTL_MAX_MESSAGE + 1);
+  *nfds = 0;
+  const ssize_t n = recv_fds(fd_, buf_, std::span<int>(got, kMaxPassedFds), nfds);
   if (n == 0) {
     broken_ = true;
     hung_up_ = true;
@@ -122,27 +137,65 @@ int ControlLink::receive(uint32_t seq, uint16_t want_type, void* reply, size_t r
     broken_ = true;
     return fail(static_cast<int>(n), "bad reply from xtcpd (" + errtext(static_cast<int>(-n)) + ")");
   }
+  *len = static_cast<size_t>(n);
+  auto protocol_error = [&](const std::string& why) {
+    close_all({got, *nfds});
+    broken_ = true;
+    return fail(EPROTO, "malformed reply from xtcpd: " + why + "; versions differ or the daemon is faulty");
+  };
+  if (int rc = xtcp_ctl_validate(buf_.data(), *len); rc < 0) return protocol_error(errtext(-rc));
+  if (xtcp_ctl_check_fields(buf_.data(), *len) < 0) return protocol_error("a field is out of range");
+  return 1;
+}
+
+int ControlLink::drain_posted(int timeout_ms) {
+  while (!posted_.empty()) {
+    if (broken_ || fd_ < 0) return fail(ENOTCONN, "the session with xtcpd is closed or was broken by a malformed reply; open a new context");
+    int got[kMaxPassedFds];
+    size_t nfds = 0, len = 0;
+    const int rc = read_message(timeout_ms, &len, got, &nfds);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+      if (timeout_ms == 0) return 0;
+      return fail(ETIMEDOUT, "xtcpd at " + path_ + " did not answer within 10 s; is it stuck?");
+    }
+    close_all({got, nfds});  // a reply to a posted request carries none
+    xtcp_ctl_header h;
+    std::memcpy(&h, buf_.data(), sizeof(h));
+    if (h.seq != posted_.front().seq || (h.type != posted_.front().reply_type && h.type != XTCP_CTL_ERROR)) {
+      broken_ = true;
+      return fail(EPROTO, "malformed reply from xtcpd: not the reply to an earlier request; versions differ or the daemon is faulty");
+    }
+    posted_.pop_front();  // its outcome is not needed (an ERROR included)
+  }
+  return 0;
+}
+
+int ControlLink::receive(uint32_t seq, uint16_t want_type, void* reply, size_t reply_len,
+                         std::span<int> fds) {
+  int got[kMaxPassedFds];
+  size_t nfds = 0, len = 0;
+  const int rc = read_message(kReplyTimeoutMs, &len, got, &nfds);
+  if (rc < 0) return rc;
+  if (rc == 0) return fail(ETIMEDOUT, "xtcpd at " + path_ + " did not answer within 10 s; is it stuck?");
   const std::span<const int> received(got, nfds);
   auto protocol_error = [&](const std::string& why) {
     close_all(received);
     broken_ = true;
     return fail(EPROTO, "malformed reply from xtcpd: " + why + "; versions differ or the daemon is faulty");
   };
-  const size_t len = static_cast<size_t>(n);
-  if (int rc = xtcp_ctl_validate(buf.data(), len); rc < 0) return protocol_error(errtext(-rc));
-  if (xtcp_ctl_check_fields(buf.data(), len) < 0) return protocol_error("a field is out of range");
   xtcp_ctl_header h;
-  std::memcpy(&h, buf.data(), sizeof(h));
+  std::memcpy(&h, buf_.data(), sizeof(h));
   if (h.seq != seq) return protocol_error("sequence number does not match the request");
   if (h.type == XTCP_CTL_ERROR) {
     close_all(received);
     xtcp_ctl_error e;
-    std::memcpy(&e, buf.data(), sizeof(e));
+    std::memcpy(&e, buf_.data(), sizeof(e));
     return fail(e.code, "xtcpd refused: " + std::string(e.text, strnlen(e.text, sizeof(e.text))));
   }
   if (h.type != want_type || len != reply_len) return protocol_error("unexpected reply type");
   if (nfds != fds.size()) return protocol_error("wrong number of descriptors attached");
-  std::memcpy(reply, buf.data(), len);
+  std::memcpy(reply, buf_.data(), len);
   std::copy(received.begin(), received.end(), fds.begin());
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "stack/fault_packet_io.h"
+#include "stack/time_wait_table.h"
 #include "xsk/config.h"
 #include "xtcp/control.h"
 
@@ -43,7 +44,7 @@ struct Config {
   std::string socket_group;             // "" : the daemon's own group
   uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
   uint32_t neighbour_cache = 4096;      // stack::kDefaultNeighbourCacheSize, per queue
-  uint32_t max_time_wait = 65536;       // stack::kDefaultMaxTimeWait, per queue
+  uint32_t max_time_wait = stack::kDefaultMaxTimeWait;  // records per queue
   // --fault (issue 6, tests only): off unless fault.any().
   stack::FaultConfig fault;
 };
