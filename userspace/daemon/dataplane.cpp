@@ -220,6 +220,7 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "conns_opened", s.conns_opened);
     add_stat(out, p + "conns_closed", s.conns_closed);
     add_stat(out, p + "conns_refused", s.conns_refused);
+    add_stat(out, p + "flow_steering_refused", s.flow_steering_refused);
     add_stat(out, p + "listeners", u.listeners);
     const tcp::ListenerStats& ls = u.listener_totals;
     add_stat(out, p + "syns_received", ls.syns_received);

@@ -41,6 +41,7 @@ struct ShardStats {
   uint64_t conns_refused = 0;    // accepted by the engine but no slot/flow/memory
   uint64_t memory_refused = 0;   // ConnectionMemory said no
   uint64_t steering_errors = 0;  // a SteeringMaps call failed
+  uint64_t flow_steering_refused = 0;  // active opens failed (ENOBUFS): BPF flow map full
 
   uint64_t malformed_total() const {
     uint64_t n = 0;
