@@ -1,10 +1,12 @@
 // AppStack request handlers: LISTEN, ACCEPT, CONNECT, SHUTDOWN, CLOSE.
 // Every field was range-checked by xtcp_ctl_check_fields; what is checked
 // here is what only the daemon knows (ownership, ports, limits).
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 
 #include "daemon/app_stack.h"
+#include "daemon/id_alloc.h"
 
 namespace xtcp::daemon {
 
@@ -83,6 +85,12 @@ bool AppStack::serves(const wire::IpAddress& a) const {
   return false;
 }
 
+uint32_t AppStack::new_app_id(Session& s) {
+  return next_free_id(s.next_id, [&](uint32_t id) {
+    return s.conns.count(id) != 0 || s.listeners.count(id) != 0;
+  });
+}
+
 AppStack::ConnRec* AppStack::conn_of(Session& s, uint32_t app_id) {
   auto it = s.conns.find(app_id);
   if (it == s.conns.end()) return nullptr;
@@ -155,9 +163,10 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     error(out, seq, type, EMFILE, "xtcpd is out of descriptors");
     return true;
   }
-  const uint32_t key = next_listener_++;
+  const uint32_t key =
+      next_free_id(next_listener_, [&](uint32_t id) { return listeners_.count(id) != 0; });
   l.session = sid;
-  l.app_id = s.next_id++;
+  l.app_id = new_app_id(s);
   l.id = stack::ListenerId{local, m.local.port};
   l.backlog = m.backlog;
   const uint64_t token = next_token_++;
@@ -171,7 +180,9 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
   listener_by_addr_[key_of(l.id)] = key;
   const stack::Command cmd{.kind = stack::CommandKind::kListen, .token = token, .local = local,
                            .local_port = m.local.port};
-  listeners_.emplace(key, std::move(l));
+  const bool inserted = listeners_.emplace(key, std::move(l)).second;
+  assert(inserted && "next_free_id skipped every live listener key");
+  (void)inserted;
   // Every shard listens: a SYN may arrive on any receive queue.
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     if (!post(i, cmd)) {
@@ -211,7 +222,7 @@ bool AppStack::on_accept(Session& s, const xtcp_ctl_accept& m, Reply* out) {
     l.pending.pop_front();
     ConnRec& rec = c->second;
     rec.listener = 0;
-    rec.app_id = s.next_id++;
+    rec.app_id = new_app_id(s);
     rec.pid = s.creds.pid();
     s.conns[rec.app_id] = key;
     conn_reply(out, XTCP_CTL_ACCEPT_REPLY, m.hdr.seq, rec.app_id, rec,

@@ -169,7 +169,7 @@ void AppStack::finish_connect(Op& op, Completion& c) {
   }
   Session& sess = s->second;
   rec.session = op.session;
-  rec.app_id = sess.next_id++;
+  rec.app_id = new_app_id(sess);
   rec.pid = sess.creds.pid();
   sess.conns[rec.app_id] = key;
   Reply r;

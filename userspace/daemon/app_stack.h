@@ -152,6 +152,8 @@ class AppStack final : public AppApi {
   void drop_listener(uint32_t key);
   void release_conn(Session& s, uint32_t app_id);
   ConnRec* conn_of(Session& s, uint32_t app_id);
+  // An app id no connection or listener of the session holds (id_alloc.h).
+  static uint32_t new_app_id(Session& s);
   bool serves(const wire::IpAddress& a) const;
   std::optional<std::string> over_limit(const Session& s, int* code) const;
   void conn_reply(Reply* out, uint16_t type, uint32_t seq, uint32_t app_id, const ConnRec& r,
