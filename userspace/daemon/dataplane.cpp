@@ -1,5 +1,6 @@
 #include "daemon/dataplane.h"
 
+#include <grp.h>
 #include <sys/random.h>
 
 #include <string>
@@ -81,6 +82,10 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   dp->iface_ = cfg.iface;
   AppStackConfig& app = dp->app_cfg_;
   if (auto st = read_addresses(link->ifindex, app); !st) return st.error();
+  if (!cfg.socket_group.empty()) {
+    // main.cpp refuses to start when the group does not exist.
+    if (const struct group* g = getgrnam(cfg.socket_group.c_str())) app.socket_gid = g->gr_gid;
+  }
   app.rx_ring = cfg.conn_buffer;
   app.tx_ring = cfg.conn_buffer;
   app.channel_bytes = uint64_t{cfg.conn_buffer} * 2 + XTCP_CHAN_HEADER_SIZE;
