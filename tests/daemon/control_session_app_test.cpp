@@ -44,7 +44,7 @@ struct FakeApp : AppApi {
     out->fds = fds;
     return true;
   }
-  void connections(std::vector<xtcp_ctl_conn_entry>& out) override {
+  void connections(uint32_t, std::vector<xtcp_ctl_conn_entry>& out) override {
     ++conn_snapshots;
     out = conns;
   }

@@ -89,8 +89,10 @@ struct Steering : SteeringMaps {
     calls.push_back("remove_listener:" + std::to_string(port));
     return listeners.erase({a.bytes, port}) ? 0 : -2;
   }
+  int refuse_flows = 0;  // add_flow answers this (-E2BIG: map full) when set
   int add_flow(const FourTuple& t) override {
     calls.push_back("add_flow:" + std::to_string(t.remote_port));
+    if (refuse_flows != 0) return refuse_flows;
     flows.push_back(t);
     return 0;
   }

@@ -270,3 +270,20 @@ TEST_CASE("memory of a connection that dies in the SYN queue is returned", "[sha
   CHECK(h.mem.live() == 0);
   CHECK(h.events.accepted.empty());
 }
+
+TEST_CASE("a refused BPF flow insert fails the active open with ENOBUFS, counted", "[shard][steering]") {
+  Harness h;
+  h.peer.listen({}, 443, [](const FourTuple&, Instant) { return wire::SeqNumber(5); });
+  h.steering.refuse_flows = -E2BIG;  // what a full BPF hash map answers
+  CHECK(h.execute(Command{.kind = CommandKind::kConnect, .remote = h.peer_ip, .remote_port = 443}) ==
+        -ENOBUFS);
+  CHECK(h.shard->stats().flow_steering_refused == 1);
+  h.step();
+  CHECK(h.io.frames_sent() == 0);  // no SYN whose answer would go to the kernel
+  CHECK(h.mem.live() == 0);
+  CHECK(h.steering.flows.empty());
+  // Room again: the next open works, on the slot and tuple space freed.
+  h.steering.refuse_flows = 0;
+  REQUIRE(h.execute(Command{.kind = CommandKind::kConnect, .remote = h.peer_ip, .remote_port = 443}) == 0);
+  REQUIRE(h.run_until([&] { return h.events.established.size() == 1; }));
+}

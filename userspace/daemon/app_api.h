@@ -37,8 +37,9 @@ class AppApi {
   virtual bool request(uint32_t session, const uint8_t* msg, size_t len, Reply* out) = 0;
   // The app closed its control socket or died: everything it owns goes.
   virtual void session_closed(uint32_t session) = 0;
-  // Every connection the daemon tracks, for CONNS.
-  virtual void connections(std::vector<xtcp_ctl_conn_entry>& out) = 0;
+  // The connections session may see, for CONNS: its app's own (by uid,
+  // across its sessions), or every one for root and the socket's group.
+  virtual void connections(uint32_t session, std::vector<xtcp_ctl_conn_entry>& out) = 0;
 };
 
 }  // namespace xtcp::daemon

@@ -3,10 +3,12 @@
 // here is what only the daemon knows (ownership, ports, limits).
 #include <sys/random.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 
 #include "daemon/app_stack.h"
+#include "daemon/id_alloc.h"
 
 namespace xtcp::daemon {
 
@@ -92,6 +94,12 @@ bool AppStack::serves(const wire::IpAddress& a) const {
   return false;
 }
 
+uint32_t AppStack::new_app_id(Session& s) {
+  return next_free_id(s.next_id, [&](uint32_t id) {
+    return s.conns.count(id) != 0 || s.listeners.count(id) != 0;
+  });
+}
+
 AppStack::ConnRec* AppStack::conn_of(Session& s, uint32_t app_id) {
   auto it = s.conns.find(app_id);
   if (it == s.conns.end()) return nullptr;
@@ -173,9 +181,10 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     error(out, seq, type, EAGAIN, "the kernel gave no random bytes for the share key; try again");
     return true;
   }
-  const uint32_t key = next_listener_++;
+  const uint32_t key =
+      next_free_id(next_listener_, [&](uint32_t id) { return listeners_.count(id) != 0; });
   l.session = sid;
-  l.app_id = s.next_id++;
+  l.app_id = new_app_id(s);
   l.id = stack::ListenerId{local, m.local.port};
   l.backlog = m.backlog;
   const uint64_t token = next_token_++;
@@ -189,7 +198,9 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
   listener_by_addr_[key_of(l.id)] = key;
   const stack::Command cmd{.kind = stack::CommandKind::kListen, .token = token, .local = local,
                            .local_port = m.local.port};
-  listeners_.emplace(key, std::move(l));
+  const bool inserted = listeners_.emplace(key, std::move(l)).second;
+  assert(inserted && "next_free_id skipped every live listener key");
+  (void)inserted;
   // Every shard listens: a SYN may arrive on any receive queue.
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     if (!post(i, cmd)) {
@@ -219,7 +230,7 @@ bool AppStack::on_share(Session& s, const xtcp_ctl_share& m, Reply* out) {
     return true;
   }
   ListenerRec& l = found->second;
-  const uint32_t app_id = s.next_id++;
+  const uint32_t app_id = new_app_id(s);
   s.listeners[app_id] = m.share_id;
   ++l.holders;
   out->bytes.assign(sizeof(xtcp_ctl_listen_reply), 0);
@@ -257,7 +268,7 @@ bool AppStack::on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Rep
     ConnRec& rec = c->second;
     rec.listener = 0;
     rec.session = sid;  // a shared listener's connection is the acceptor's
-    rec.app_id = s.next_id++;
+    rec.app_id = new_app_id(s);
     rec.pid = s.creds.pid();
     s.conns[rec.app_id] = key;
     conn_reply(out, XTCP_CTL_ACCEPT_REPLY, m.hdr.seq, rec.app_id, rec,

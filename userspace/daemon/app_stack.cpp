@@ -177,7 +177,7 @@ void AppStack::finish_connect(Op& op, Completion& c) {
   }
   Session& sess = s->second;
   rec.session = op.session;
-  rec.app_id = sess.next_id++;
+  rec.app_id = new_app_id(sess);
   rec.pid = sess.creds.pid();
   sess.conns[rec.app_id] = key;
   Reply r;
@@ -247,10 +247,28 @@ void AppStack::add_stats(StatList& out) const {
   add_stat(out, "app.orphans_reset", counters_.orphans_reset);
 }
 
-void AppStack::connections(std::vector<xtcp_ctl_conn_entry>& out) {
+std::optional<uid_t> AppStack::owner_uid(const ConnRec& r) const {
+  uint32_t session = r.session;
+  if (session == 0 && r.listener != 0) {
+    auto l = listeners_.find(r.listener);
+    if (l != listeners_.end()) session = l->second.session;
+  }
+  auto s = sessions_.find(session);
+  if (s == sessions_.end()) return std::nullopt;
+  return s->second.creds.uid();
+}
+
+void AppStack::connections(uint32_t session, std::vector<xtcp_ctl_conn_entry>& out) {
   out.clear();
+  auto viewer = sessions_.find(session);
+  if (viewer == sessions_.end()) return;
+  const PeerCredentials& who = viewer->second.creds;
+  // Tuples, byte counts and pids are the apps' business: one app sees its
+  // own; root and the socket's group (the operators) see all.
+  const bool sees_all = who.uid() == 0 || (cfg_.socket_gid && who.gid() == *cfg_.socket_gid);
   for (const auto& [key, rec] : conns_) {
     if (!rec.dc) continue;
+    if (!sees_all && owner_uid(rec) != who.uid()) continue;
     const DaemonConn& d = *rec.dc;
     const ConnSnapshot& s = d.snap;
     constexpr auto r = std::memory_order_relaxed;

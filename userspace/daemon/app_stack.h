@@ -50,6 +50,7 @@ struct AppStackConfig {
   std::optional<wire::IpAddress> local_v4;  // default sources for CONNECT
   std::optional<wire::IpAddress> local_v6;
   std::vector<wire::IpAddress> addresses;   // every address of the interface
+  std::optional<gid_t> socket_gid;          // --socket-group: sees every connection
 };
 
 struct AppCounters {
@@ -79,7 +80,7 @@ class AppStack final : public AppApi {
   void session_opened(uint32_t session, PeerCredentials creds) override;
   bool request(uint32_t session, const uint8_t* msg, size_t len, Reply* out) override;
   void session_closed(uint32_t session) override;
-  void connections(std::vector<xtcp_ctl_conn_entry>& out) override;
+  void connections(uint32_t session, std::vector<xtcp_ctl_conn_entry>& out) override;
 
  private:
   using ConnKey = std::pair<uint32_t, stack::ConnId>;  // shard, id
@@ -158,7 +159,12 @@ class AppStack final : public AppApi {
   void release_listener(uint32_t key);
   void release_conn(Session& s, uint32_t app_id);
   ConnRec* conn_of(Session& s, uint32_t app_id);
+  // An app id no connection or listener of the session holds (id_alloc.h).
+  static uint32_t new_app_id(Session& s);
   bool serves(const wire::IpAddress& a) const;
+  // The uid of the app that owns (or, queued on its listener, will own) r;
+  // nullopt for an orphan, which only root and the socket's group see.
+  std::optional<uid_t> owner_uid(const ConnRec& r) const;
   std::optional<std::string> over_limit(const Session& s, int* code) const;
   void conn_reply(Reply* out, uint16_t type, uint32_t seq, uint32_t app_id, const ConnRec& r,
                   uint32_t pending);

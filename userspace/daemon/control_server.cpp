@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "client/fd_passing.h"
+#include "daemon/id_alloc.h"
 
 namespace xtcp::daemon {
 namespace {
@@ -142,7 +143,11 @@ void ControlServer::accept_one() {
     close(fd);
     return;
   }
-  const uint32_t id = next_id_++;
+  const uint32_t id = next_free_id(next_id_, [&](uint32_t candidate) {
+    for (const auto& s : sessions_)
+      if (s->proto.id() == candidate) return true;
+    return false;
+  });
   if (app_ != nullptr) {
     PeerCredentials creds;
     if (PeerCredentials::from_socket(fd, &creds) < 0) {

@@ -158,7 +158,7 @@ void ControlSession::on_stats(const xtcp_ctl_stats_request& m, std::vector<uint8
 void ControlSession::on_conns(const xtcp_ctl_conns_request& m, std::vector<uint8_t>& reply) {
   if (m.first == 0) {
     conns_.clear();
-    if (app_ != nullptr) app_->connections(conns_);
+    if (app_ != nullptr) app_->connections(id_, conns_);
   }
   (void)page_reply<xtcp_ctl_conns_reply>(reply, conns_, m.first, m.max_entries,
                                          XTCP_CTL_CONNS_MAX_ENTRIES, XTCP_CTL_CONNS_REPLY,

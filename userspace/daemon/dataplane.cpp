@@ -1,5 +1,6 @@
 #include "daemon/dataplane.h"
 
+#include <grp.h>
 #include <sys/random.h>
 
 #include <string>
@@ -81,6 +82,10 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   dp->iface_ = cfg.iface;
   AppStackConfig& app = dp->app_cfg_;
   if (auto st = read_addresses(link->ifindex, app); !st) return st.error();
+  if (!cfg.socket_group.empty()) {
+    // main.cpp refuses to start when the group does not exist.
+    if (const struct group* g = getgrnam(cfg.socket_group.c_str())) app.socket_gid = g->gr_gid;
+  }
   app.rx_ring = cfg.conn_buffer;
   app.tx_ring = cfg.conn_buffer;
   app.channel_bytes = uint64_t{cfg.conn_buffer} * 2 + XTCP_CHAN_HEADER_SIZE;
@@ -201,33 +206,13 @@ void Dataplane::snapshot(StatList& out) {
     const std::string p = "queue" + std::to_string(q) + ".";
     const UnitStats u = units_[q]->stats_copy();
     const stack::ShardStats& s = u.shard;
-    add_stat(out, p + "rx_frames", s.rx_frames);
-    add_stat(out, p + "rx_bytes", s.rx_bytes);
+    s.for_each_counter([&](const char* name, uint64_t v) { add_stat(out, p + name, v); });
     add_stat(out, p + "rx_malformed", s.malformed_total());
     // Why: one counter per parse error (wire/error.h names).
     for (size_t e = 1; e < s.rx_malformed.size(); ++e)
       add_stat(out, p + "rx_malformed_" + wire::name(static_cast<wire::ParseError>(e)), s.rx_malformed[e]);
-    add_stat(out, p + "rx_no_socket", s.rx_no_socket);
-    add_stat(out, p + "rx_forwarded", s.rx_forwarded);
-    add_stat(out, p + "rx_forward_dropped", s.rx_forward_dropped);
-    add_stat(out, p + "rx_foreign", s.rx_foreign);
-    add_stat(out, p + "tx_frames", s.tx_frames);
-    add_stat(out, p + "tx_bytes", s.tx_bytes);
-    add_stat(out, p + "tx_no_frame", s.tx_no_frame);
-    add_stat(out, p + "tx_kicks", s.tx_kicks);
-    add_stat(out, p + "tx_rekicks", s.tx_rekicks);
-    add_stat(out, p + "resets_sent", s.resets_sent);
     add_stat(out, p + "conns", u.conns);
-    add_stat(out, p + "conns_opened", s.conns_opened);
-    add_stat(out, p + "conns_closed", s.conns_closed);
-    add_stat(out, p + "conns_refused", s.conns_refused);
     add_stat(out, p + "time_wait", u.time_wait);
-    add_stat(out, p + "time_wait_entered", s.time_wait_entered);
-    add_stat(out, p + "time_wait_overflow", s.time_wait_overflow);
-    add_stat(out, p + "time_wait_expired", s.time_wait_expired);
-    add_stat(out, p + "time_wait_reopened", s.time_wait_reopened);
-    add_stat(out, p + "time_wait_reset", s.time_wait_reset);
-    add_stat(out, p + "time_wait_acks", s.time_wait_acks);
     add_stat(out, p + "listeners", u.listeners);
     const tcp::ListenerStats& ls = u.listener_totals;
     add_stat(out, p + "syns_received", ls.syns_received);
@@ -259,12 +244,12 @@ void Dataplane::snapshot(StatList& out) {
     add_stat(out, p + "frames_bad", u.frames_bad);
     add_stat(out, p + "loop_passes", u.loop.passes);
     add_stat(out, p + "loop_sleeps", u.loop.sleeps);
-    add_stat(out, p + "neighbour_failed", s.neighbour_failed);
     xsk::XskStats ks;
     if (auto r = socks_[q]->stats(); r) ks = *r;
-    add_stat(out, p + "xsk_rx_dropped", ks.rx_dropped);
-    add_stat(out, p + "xsk_rx_ring_full", ks.rx_ring_full);
-    add_stat(out, p + "xsk_fill_ring_empty", ks.rx_fill_ring_empty_descs);
+    ks.for_each_counter([&](const char* name, uint64_t v) { add_stat(out, p + "xsk_" + name, v); });
+    add_stat(out, p + "xsk_fill_ring_empty", ks.rx_fill_ring_empty_descs);  // the name before issue 15
+    u.xsk_io.for_each_counter(
+        [&](const char* name, uint64_t v) { add_stat(out, p + "xsk_io_" + name, v); });
   }
 }
 

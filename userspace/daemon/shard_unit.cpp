@@ -116,6 +116,7 @@ void ShardUnit::publish_stats(bool worked) {
   stats_.shard = shard_->stats();
   stats_.bridge = bridge_.stats();
   stats_.loop = loop_->stats();
+  stats_.xsk_io = io_.stats();
   stats_.conns = shard_->connection_count();
   stats_.time_wait = shard_->time_wait_count();
   stats_.listeners = shard_->listener_count();

@@ -31,6 +31,7 @@ struct UnitStats {
   stack::ShardStats shard;
   BridgeStats bridge;
   stack::LoopStats loop;
+  stack::XskIoStats xsk_io;
   uint64_t conns = 0;
   uint64_t time_wait = 0;  // TIME-WAIT records (no connection behind them)
   uint64_t listeners = 0;

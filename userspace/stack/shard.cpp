@@ -179,6 +179,16 @@ Shard::ConnSlot* Shard::adopt(std::unique_ptr<tcp::Connection> c, bool active, b
   if (free_slots_.empty()) return refuse();
   const uint32_t index = free_slots_.back();
   if (flows_.insert(tuple, index).status != InsertStatus::kInserted) return refuse();
+  const int steered = steering_.add_flow(tuple);
+  if (steered != 0 && active) {
+    // Without its BPF entry the SYN-ACK would go to the kernel, which
+    // resets it: the open fails now (ENOBUFS) instead of hanging.
+    flows_.erase(tuple);
+    ++stats_.flow_steering_refused;
+    return refuse();
+  }
+  // A passive connection is still reached through its listener's entry.
+  if (steered != 0) ++stats_.steering_errors;
   free_slots_.pop_back();
   ConnSlot& s = slots_[index];
   s.conn = std::move(c);
@@ -191,7 +201,6 @@ Shard::ConnSlot* Shard::adopt(std::unique_ptr<tcp::Connection> c, bool active, b
   s.seen_received = 0;
   s.seen_acked = 0;
   s.seen_peer_fin = false;
-  if (steering_.add_flow(tuple) != 0) ++stats_.steering_errors;
   ++stats_.conns_opened;
   dirty_.mark(s);
   return &s;

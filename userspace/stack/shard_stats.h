@@ -10,44 +10,69 @@
 
 namespace xtcp::stack {
 
+// Every scalar counter, once: the list defines the fields and is what
+// `xtcpctl stats` exports (for_each_counter), so a counter cannot be kept
+// and never shown. The static_assert below catches a field added outside
+// the list.
+#define XTCP_SHARD_COUNTERS(X)                                                  \
+  X(rx_frames)                                                                  \
+  X(rx_bytes)                                                                   \
+  X(rx_to_listener)       /* segments handled by a listener */                  \
+  X(rx_no_socket)         /* no connection, no listener */                      \
+  X(rx_forwarded)         /* copied to the shard that owns the flow */          \
+  X(rx_forward_dropped)   /* ... whose inbox was full */                        \
+  X(rx_foreign)           /* received from other shards */                      \
+  X(resets_sent)          /* RSTs for segments to no socket */                  \
+  X(resets_dropped)       /* pending-RST queue full */                          \
+  X(tx_frames)                                                                  \
+  X(tx_bytes)                                                                   \
+  X(tx_kicks)                                                                   \
+  X(tx_rekicks)           /* kicks for frames still in flight */                \
+  X(tx_no_frame)          /* egress stopped: every frame in flight */           \
+  X(tx_ring_full)         /* submit took fewer frames than offered */           \
+  X(tx_build_failed)      /* segment did not fit a frame (a bug) */             \
+  X(tx_completions)                                                             \
+  X(neighbour_pending)    /* egress waited for a next-hop MAC */                \
+  X(neighbour_failed)     /* active opens given up for lack of one */           \
+  X(egress_visits)        /* dirty connections and listeners visited */         \
+  X(timers_fired)                                                               \
+  X(commands)                                                                   \
+  X(commands_failed)                                                            \
+  X(conns_opened)         /* active opens plus accepted connections */          \
+  X(conns_closed)                                                               \
+  X(conns_refused)        /* accepted by the engine but no slot/flow/memory */  \
+  X(memory_refused)       /* ConnectionMemory said no */                        \
+  X(steering_errors)      /* a SteeringMaps call failed */                      \
+  X(flow_steering_refused) /* active opens failed (ENOBUFS): BPF flow map full */ \
+  /* TIME-WAIT as a record (time_wait_table.h), not a connection. */          \
+  X(time_wait_entered)    /* connections replaced by a record */                \
+  X(time_wait_overflow)   /* table full: closed without TIME-WAIT */            \
+  X(time_wait_expired)    /* records that lived their 2*MSL */                  \
+  X(time_wait_reopened)   /* taken by a newer SYN (RFC 6191) */                 \
+  X(time_wait_reset)      /* dropped on an acceptable RST */                    \
+  X(time_wait_acks)       /* ACKs sent from a record */
+
 struct ShardStats {
-  uint64_t rx_frames = 0;
-  uint64_t rx_bytes = 0;
-  // Frames dropped by the parser, indexed by wire::ParseError.
+#define XTCP_SHARD_FIELD(name) uint64_t name = 0;
+  XTCP_SHARD_COUNTERS(XTCP_SHARD_FIELD)
+#undef XTCP_SHARD_FIELD
+  // Frames dropped by the parser, indexed by wire::ParseError (exported
+  // by name: rx_malformed_<wire::name>).
   std::array<uint64_t, static_cast<size_t>(wire::ParseError::kCount)> rx_malformed{};
-  uint64_t rx_to_listener = 0;   // segments handled by a listener
-  uint64_t rx_no_socket = 0;     // no connection, no listener
-  uint64_t rx_forwarded = 0;     // copied to the shard that owns the flow
-  uint64_t rx_forward_dropped = 0;  // ... whose inbox was full
-  uint64_t rx_foreign = 0;       // received from other shards
-  uint64_t resets_sent = 0;      // RSTs for segments to no socket
-  uint64_t resets_dropped = 0;   // pending-RST queue full
-  uint64_t tx_frames = 0;
-  uint64_t tx_bytes = 0;
-  uint64_t tx_kicks = 0;
-  uint64_t tx_rekicks = 0;       // kicks for frames still in flight
-  uint64_t tx_no_frame = 0;      // egress stopped: every frame in flight
-  uint64_t tx_ring_full = 0;     // submit took fewer frames than offered
-  uint64_t tx_build_failed = 0;  // segment did not fit a frame (a bug)
-  uint64_t tx_completions = 0;
-  uint64_t neighbour_pending = 0;  // egress waited for a next-hop MAC
-  uint64_t neighbour_failed = 0;   // active opens given up for lack of one
-  uint64_t egress_visits = 0;    // dirty connections and listeners visited
-  uint64_t timers_fired = 0;
-  uint64_t commands = 0;
-  uint64_t commands_failed = 0;
-  uint64_t conns_opened = 0;     // active opens plus accepted connections
-  uint64_t conns_closed = 0;
-  uint64_t conns_refused = 0;    // accepted by the engine but no slot/flow/memory
-  uint64_t memory_refused = 0;   // ConnectionMemory said no
-  uint64_t steering_errors = 0;  // a SteeringMaps call failed
-  // TIME-WAIT as a record (time_wait_table.h), not a connection.
-  uint64_t time_wait_entered = 0;   // connections replaced by a record
-  uint64_t time_wait_overflow = 0;  // table full: closed without TIME-WAIT
-  uint64_t time_wait_expired = 0;   // records that lived their 2*MSL
-  uint64_t time_wait_reopened = 0;  // taken by a newer SYN (RFC 6191)
-  uint64_t time_wait_reset = 0;     // dropped on an acceptable RST
-  uint64_t time_wait_acks = 0;      // ACKs sent from a record
+
+  // f(name, value) for every scalar counter, in list order.
+  template <class F>
+  void for_each_counter(F&& f) const {
+#define XTCP_SHARD_VISIT(name) f(#name, name);
+    XTCP_SHARD_COUNTERS(XTCP_SHARD_VISIT)
+#undef XTCP_SHARD_VISIT
+  }
+  template <class F>
+  void for_each_counter_mut(F&& f) {
+#define XTCP_SHARD_VISIT(name) f(#name, name);
+    XTCP_SHARD_COUNTERS(XTCP_SHARD_VISIT)
+#undef XTCP_SHARD_VISIT
+  }
 
   uint64_t malformed_total() const {
     uint64_t n = 0;
@@ -55,5 +80,12 @@ struct ShardStats {
     return n;
   }
 };
+
+#define XTCP_SHARD_ONE(name) +1
+inline constexpr size_t kShardCounterCount = 0 XTCP_SHARD_COUNTERS(XTCP_SHARD_ONE);
+#undef XTCP_SHARD_ONE
+static_assert(sizeof(ShardStats) ==
+                  kShardCounterCount * sizeof(uint64_t) + sizeof(ShardStats::rx_malformed),
+              "a ShardStats field outside XTCP_SHARD_COUNTERS would never be exported");
 
 }  // namespace xtcp::stack

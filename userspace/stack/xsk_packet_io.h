@@ -16,11 +16,27 @@
 
 namespace xtcp::stack {
 
+// Fields and export (`xtcpctl stats` as queueN.xsk_io_<name>) from one list.
+#define XTCP_XSK_IO_COUNTERS(X)                                           \
+  X(rx_wakeups)     /* recvfrom to let the kernel refill (need_wakeup) */ \
+  X(kick_errors)    /* sendto failed for a reason other than "retry" */  \
+  X(recycle_misses) /* fill ring full: frame went to the free pool */
+
 struct XskIoStats {
-  uint64_t rx_wakeups = 0;    // recvfrom to let the kernel refill (need_wakeup)
-  uint64_t kick_errors = 0;   // sendto failed for a reason other than "retry"
-  uint64_t recycle_misses = 0;  // fill ring full: frame went to the free pool
+#define XTCP_XSK_IO_FIELD(name) uint64_t name = 0;
+  XTCP_XSK_IO_COUNTERS(XTCP_XSK_IO_FIELD)
+#undef XTCP_XSK_IO_FIELD
+  template <class F>
+  void for_each_counter(F&& f) const {
+#define XTCP_XSK_IO_VISIT(name) f(#name, name);
+    XTCP_XSK_IO_COUNTERS(XTCP_XSK_IO_VISIT)
+#undef XTCP_XSK_IO_VISIT
+  }
 };
+#define XTCP_XSK_IO_ONE(name) +1
+static_assert(sizeof(XskIoStats) == (0 XTCP_XSK_IO_COUNTERS(XTCP_XSK_IO_ONE)) * sizeof(uint64_t),
+              "an XskIoStats field outside XTCP_XSK_IO_COUNTERS would never be exported");
+#undef XTCP_XSK_IO_ONE
 
 class XskPacketIo final : public PacketIo {
  public:

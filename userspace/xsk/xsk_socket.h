@@ -25,14 +25,31 @@
 namespace xtcp::xsk {
 
 // Counters the kernel keeps per socket (getsockopt XDP_STATISTICS).
+// The kernel's XDP_STATISTICS, once: fields and export (`xtcpctl stats`
+// as queueN.xsk_<name>) come from this list.
+#define XTCP_XSK_COUNTERS(X) \
+  X(rx_dropped)              \
+  X(rx_invalid_descs)        \
+  X(tx_invalid_descs)        \
+  X(rx_ring_full)            \
+  X(rx_fill_ring_empty_descs) \
+  X(tx_ring_empty_descs)
+
 struct XskStats {
-  uint64_t rx_dropped = 0;
-  uint64_t rx_invalid_descs = 0;
-  uint64_t tx_invalid_descs = 0;
-  uint64_t rx_ring_full = 0;
-  uint64_t rx_fill_ring_empty_descs = 0;
-  uint64_t tx_ring_empty_descs = 0;
+#define XTCP_XSK_FIELD(name) uint64_t name = 0;
+  XTCP_XSK_COUNTERS(XTCP_XSK_FIELD)
+#undef XTCP_XSK_FIELD
+  template <class F>
+  void for_each_counter(F&& f) const {
+#define XTCP_XSK_VISIT(name) f(#name, name);
+    XTCP_XSK_COUNTERS(XTCP_XSK_VISIT)
+#undef XTCP_XSK_VISIT
+  }
 };
+#define XTCP_XSK_ONE(name) +1
+static_assert(sizeof(XskStats) == (0 XTCP_XSK_COUNTERS(XTCP_XSK_ONE)) * sizeof(uint64_t),
+              "an XskStats field outside XTCP_XSK_COUNTERS would never be exported");
+#undef XTCP_XSK_ONE
 
 class XskSocket {
  public:
