@@ -31,6 +31,13 @@ class AppApi {
  public:
   virtual ~AppApi() = default;
   virtual void session_opened(uint32_t session, PeerCredentials creds) = 0;
+  // Who sent the session's next message (SCM_CREDENTIALS, filled in by the
+  // kernel): a session's socket can change hands (a forked child takes
+  // over the one its parent opened for it, then drops privileges), so
+  // rights are judged by the sender, not by who connected.
+  virtual void message_from(uint32_t session, pid_t pid, uid_t uid) {
+    (void)session, (void)pid, (void)uid;
+  }
   // msg passed xtcp_ctl_validate and xtcp_ctl_check_fields. Returns true
   // with *out filled, or false when the reply will go through the
   // ReplySink once the shards answered.

@@ -154,7 +154,7 @@ bool AppStack::on_listen(Session& s, uint32_t sid, const xtcp_ctl_listen& m, Rep
     error(out, seq, type, EMFILE, "this app has reached its listener limit; close some");
     return true;
   }
-  if (m.local.port < unprivileged_port_start() && !s.creds.may_bind_privileged_port()) {
+  if (m.local.port < unprivileged_port_start() && !s.may_bind_privileged_port()) {
     error(out, seq, type, EACCES, "ports below 1024 need root or CAP_NET_BIND_SERVICE");
     return true;
   }
@@ -269,7 +269,7 @@ bool AppStack::on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Rep
     rec.listener = 0;
     rec.session = sid;  // a shared listener's connection is the acceptor's
     rec.app_id = new_app_id(s);
-    rec.pid = s.creds.pid();
+    rec.pid = s.pid();
     s.conns[rec.app_id] = key;
     conn_reply(out, XTCP_CTL_ACCEPT_REPLY, m.hdr.seq, rec.app_id, rec,
                static_cast<uint32_t>(l.pending.size()));
@@ -306,7 +306,7 @@ bool AppStack::on_connect(Session& s, uint32_t sid, const xtcp_ctl_connect& m, R
     local = *src;
   }
   if (m.local.family != 0 && m.local.port != 0 && m.local.port < unprivileged_port_start() &&
-      !s.creds.may_bind_privileged_port()) {
+      !s.may_bind_privileged_port()) {
     error(out, seq, type, EACCES, "ports below 1024 need root or CAP_NET_BIND_SERVICE");
     return true;
   }

@@ -178,7 +178,7 @@ void AppStack::finish_connect(Op& op, Completion& c) {
   Session& sess = s->second;
   rec.session = op.session;
   rec.app_id = new_app_id(sess);
-  rec.pid = sess.creds.pid();
+  rec.pid = sess.pid();
   sess.conns[rec.app_id] = key;
   Reply r;
   conn_reply(&r, XTCP_CTL_CONNECT_REPLY, op.seq, rec.app_id, rec, 0);
@@ -255,17 +255,25 @@ std::optional<uid_t> AppStack::owner_uid(const ConnRec& r) const {
   }
   auto s = sessions_.find(session);
   if (s == sessions_.end()) return std::nullopt;
-  return s->second.creds.uid();
+  return s->second.uid();
+}
+
+void AppStack::message_from(uint32_t session, pid_t pid, uid_t uid) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  it->second.sender_pid = pid;
+  it->second.sender_uid = uid;
+  it->second.sender_known = true;
 }
 
 void AppStack::connections(uint32_t session, std::vector<xtcp_ctl_conn_entry>& out) {
   out.clear();
   auto viewer = sessions_.find(session);
   if (viewer == sessions_.end()) return;
-  const PeerCredentials& who = viewer->second.creds;
+  const Session& who = viewer->second;
   // Tuples, byte counts and pids are the apps' business: one app sees its
   // own; root and the socket's group (the operators) see all.
-  const bool sees_all = who.uid() == 0 || (cfg_.socket_gid && who.gid() == *cfg_.socket_gid);
+  const bool sees_all = who.uid() == 0 || (cfg_.socket_gid && who.creds.gid() == *cfg_.socket_gid);
   for (const auto& [key, rec] : conns_) {
     if (!rec.dc) continue;
     if (!sees_all && owner_uid(rec) != who.uid()) continue;

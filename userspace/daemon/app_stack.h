@@ -80,6 +80,7 @@ class AppStack final : public AppApi {
   void session_opened(uint32_t session, PeerCredentials creds) override;
   bool request(uint32_t session, const uint8_t* msg, size_t len, Reply* out) override;
   void session_closed(uint32_t session) override;
+  void message_from(uint32_t session, pid_t pid, uid_t uid) override;
   void connections(uint32_t session, std::vector<xtcp_ctl_conn_entry>& out) override;
 
  private:
@@ -114,7 +115,16 @@ class AppStack final : public AppApi {
     PortReservation port;
   };
   struct Session {
-    PeerCredentials creds;
+    PeerCredentials creds;  // who connected
+    pid_t sender_pid = 0;   // who sent the current message (message_from)
+    uid_t sender_uid = static_cast<uid_t>(-1);
+    bool sender_known = false;
+    uid_t uid() const { return sender_known ? sender_uid : creds.uid(); }
+    pid_t pid() const { return sender_known ? sender_pid : creds.pid(); }
+    bool may_bind_privileged_port() const {
+      return sender_known ? daemon::may_bind_privileged_port(sender_pid, sender_uid)
+                          : creds.may_bind_privileged_port();
+    }
     std::map<uint32_t, ConnKey> conns;       // app id -> connection
     std::map<uint32_t, uint32_t> listeners;  // app id -> listener key
     uint32_t next_id = 1;

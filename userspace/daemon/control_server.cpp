@@ -137,6 +137,8 @@ void ControlServer::dispatch(const pollfd* fds, size_t n) {
 void ControlServer::accept_one() {
   int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return;  // EAGAIN or the client went away: nothing to do
+  const int on = 1;  // every message then says who sent it (message_from)
+  (void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
   if (sessions_.size() >= max_sessions_) {
     build_error(reply_, 0, 0, EBUSY, "xtcpd has too many control sessions; try again later");
     send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -180,8 +182,23 @@ bool ControlServer::send_reply(uint32_t id, const Reply& r) {
 bool ControlServer::serve(Session& s, short revents) {
   // MSG_TRUNC makes recv return the datagram's real size, so an oversized
   // message is detected instead of being silently cut.
-  ssize_t n = recv(s.fd, rx_buf_.data(), rx_buf_.size(), MSG_TRUNC | MSG_DONTWAIT);
+  iovec iov{rx_buf_.data(), rx_buf_.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  // Descriptors an app sends are closed by the kernel (no room for them:
+  // MSG_CTRUNC), never received into the daemon.
+  ssize_t n = recvmsg(s.fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   if (n < 0) return errno == EAGAIN || errno == EINTR;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS) continue;
+    ucred who;
+    std::memcpy(&who, CMSG_DATA(c), sizeof who);
+    if (app_ != nullptr) app_->message_from(s.proto.id(), who.pid, who.uid);
+  }
   // 0 bytes is the client's close, or an (invalid) empty datagram.
   if (n == 0 && (revents & (POLLHUP | POLLERR))) return false;
   bool deferred = false;
