@@ -187,6 +187,7 @@ class Connection {
   void prr_on_ack(uint32_t delivered);
   uint32_t send_room() const;
   void arm_retransmit_timer(Instant now);
+  bool arm_probe_timer(Instant now);
   void on_probe_timeout(Instant now);
   void on_reorder_timeout(Instant now);
   bool emit_probe(Instant now, OutSegment& out);
