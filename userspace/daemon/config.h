@@ -42,6 +42,7 @@ struct Config {
   uint32_t app_memory_mib = kDefaultAppMemoryMib;
   std::string socket_group;             // "" : the daemon's own group
   uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
+  uint32_t rto_min_ms = 200;            // tcp::kDefaultMinRto (like ip route ... rto_min)
   // --fault (issue 6, tests only): off unless fault.any().
   stack::FaultConfig fault;
 };

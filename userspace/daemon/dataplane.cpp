@@ -100,6 +100,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   sc.tcp.mtu = static_cast<uint16_t>(link->mtu);
   sc.max_connections = cfg.max_conns;
   sc.tcp.time_wait = tcp::Duration::seconds(cfg.time_wait_s);
+  sc.tcp.min_rto = tcp::Duration::millis(cfg.rto_min_ms);
   fill_random(sc.isn_secret);
   fill_random(sc.hash_key);
   fill_random(sc.cookie_secret);

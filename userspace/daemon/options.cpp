@@ -37,6 +37,8 @@ constexpr const char kUsage[] =
     "  --socket-group NAME  group owning the control socket (mode 0660)\n"
     "  --time-wait SECONDS  TIME-WAIT length, 1..240 (default 60, as Linux;\n"
     "                       RFC 9293 3.6.1 asks for 2 MSL)\n"
+    "  --rto-min MS         minimum retransmission timeout, 1..60000 ms\n"
+    "                       (default 200, as Linux and ip route ... rto_min)\n"
     "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
     "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
     "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
@@ -56,7 +58,7 @@ constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
     "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
-    "--fault"};
+    "--rto-min", "--fault"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -114,6 +116,9 @@ std::string apply(Config& c, std::string_view name,
   } else if (name == "--time-wait") {
     if (!parse_u32(value, 1, 240, &c.time_wait_s))
       return bad_value(name, "a number of seconds from 1 to 240", value);
+  } else if (name == "--rto-min") {
+    if (!parse_u32(value, 1, 60000, &c.rto_min_ms))
+      return bad_value(name, "a number of milliseconds from 1 to 60000", value);
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;
