@@ -150,7 +150,7 @@ TEST_CASE("accepted application option values land in Config", "[options][app]")
   CHECK(p.config.poll == "busy");
   CHECK(p.config.conn_buffer == 8192);
   auto q = parse({"--iface", "a", "--max-conns", "1048576", "--max-app-conns", "1",
-                  "--app-memory", "1048576", "--time-wait", "240"});
+                  "--app-memory", "1048576", "--time-wait", "240", "--rto-min", "20"});
   REQUIRE(q.action == ParsedOptions::Action::kRun);
   CHECK(q.config.max_conns == 1048576);
   CHECK(q.config.max_app_conns == 1);
@@ -163,6 +163,8 @@ TEST_CASE("accepted application option values land in Config", "[options][app]")
     REQUIRE(r.action == ParsedOptions::Action::kRun);
     CHECK(r.config.max_time_wait == n);
   }
+  CHECK(q.config.rto_min_ms == 20);
+  CHECK(p.config.rto_min_ms == 200);
 }
 
 TEST_CASE("bad application option values give one sentence naming the option", "[options][app]") {
@@ -193,6 +195,7 @@ TEST_CASE("bad application option values give one sentence naming the option", "
       {{"--max-time-wait", "1048577"}, "--max-time-wait needs a number from 0 to 1048576, got '1048577'"},
       {{"--max-time-wait", "-1"}, "--max-time-wait needs a number from 0 to 1048576"},
       {{"--max-time-wait"}, "--max-time-wait needs a value"},
+      {{"--rto-min", "0"}, "--rto-min needs a number of milliseconds from 1 to 60000, got '0'"},
       {{"--poll"}, "--poll needs a value"},
   };
   for (const Bad& b : cases) {
@@ -210,7 +213,8 @@ TEST_CASE("bad application option values give one sentence naming the option", "
 TEST_CASE("--help lists the application options", "[options][app]") {
   const std::string usage = xtcp::daemon::usage_text();
   for (const char* opt : {"--poll", "--conn-buffer", "--max-conns", "--max-app-conns",
-                          "--app-memory", "--socket-group", "--time-wait", "--max-time-wait"}) {
+                          "--app-memory", "--socket-group", "--time-wait", "--max-time-wait",
+                          "--rto-min"}) {
     INFO(opt);
     CHECK(usage.find(opt) != std::string::npos);
   }

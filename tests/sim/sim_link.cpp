@@ -49,6 +49,25 @@ bool Link::lost_by_impairment() {
   return false;
 }
 
+bool Link::lost_by_target(std::span<const uint8_t> seg) {
+  if (p_.drop_nth_data == 0 || seg.size() < 20) return false;
+  size_t header = static_cast<size_t>(seg[12] >> 4) * 4;
+  if (seg.size() <= header) return false;  // no payload
+  uint32_t seq = static_cast<uint32_t>(seg[4]) << 24 | static_cast<uint32_t>(seg[5]) << 16 |
+                 static_cast<uint32_t>(seg[6]) << 8 | seg[7];
+  bool drop = false;
+  if (++data_segments_ == p_.drop_nth_data) {
+    target_seq_ = seq;
+    target_left_ = p_.drop_copies > 0 ? p_.drop_copies - 1 : 0;
+    drop = true;
+  } else if (target_left_ > 0 && seq == target_seq_) {
+    --target_left_;
+    drop = true;
+  }
+  if (drop) ++stats_.targeted_losses;
+  return drop;
+}
+
 void Link::send(std::span<const uint8_t> bytes, tcp::Instant now) {
   ++stats_.offered;
   int64_t now_ns = now.us * 1000;
@@ -67,7 +86,7 @@ void Link::send(std::span<const uint8_t> bytes, tcp::Instant now) {
     start_ns = busy_until_ns_;
   }
   // The segment has used the bottleneck; now the wire may lose it.
-  if (lost_by_impairment()) return;
+  if (lost_by_impairment() || lost_by_target(bytes)) return;
   int64_t at_us = (start_ns + 999) / 1000 + p_.delay.us;
   if (chance(p_.reorder)) {
     ++stats_.reordered;

@@ -45,6 +45,11 @@ struct LinkParams {
   tcp::Duration reorder_extra = tcp::Duration::millis(3);
   double duplicate = 0.0;  // fraction delivered twice
   double corrupt = 0.0;    // fraction with one byte flipped
+  // Targeted loss: the drop_nth_data-th segment carrying payload (1-based,
+  // 0: off) is lost, and so are the next drop_copies - 1 transmissions of
+  // the same sequence number (its retransmissions).
+  uint64_t drop_nth_data = 0;
+  uint32_t drop_copies = 1;
 };
 
 // "10Mbit/s delay=5ms queue=262144B loss=0.01 ..." for failure messages.
@@ -55,6 +60,7 @@ struct LinkStats {
   uint64_t delivered = 0;  // copies handed to the receiver (dups included)
   uint64_t tail_drops = 0;
   uint64_t random_losses = 0;
+  uint64_t targeted_losses = 0;
   uint64_t burst_losses = 0;
   uint64_t reordered = 0;
   uint64_t duplicated = 0;
@@ -92,6 +98,7 @@ class Link {
   }
   bool chance(double p);
   bool lost_by_impairment();
+  bool lost_by_target(std::span<const uint8_t> segment);
   void enqueue(std::span<const uint8_t> bytes, int64_t at_us, bool corrupt);
   std::vector<uint8_t> take_buffer();
 
@@ -100,6 +107,9 @@ class Link {
   std::uniform_real_distribution<double> unit_{0.0, 1.0};
   bool burst_bad_ = false;
   uint32_t bad_run_ = 0;  // segments seen in the current bad period
+  uint64_t data_segments_ = 0;
+  uint32_t target_seq_ = 0;
+  uint32_t target_left_ = 0;  // further copies of target_seq_ to drop
   int64_t busy_until_ns_ = 0;  // end of the last serialization
   uint64_t order_ = 0;
   std::vector<Packet> heap_;  // min-heap on (at_us, order)

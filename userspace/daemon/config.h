@@ -45,6 +45,7 @@ struct Config {
   uint32_t time_wait_s = 60;            // tcp::kDefaultTimeWait
   uint32_t neighbour_cache = 4096;      // stack::kDefaultNeighbourCacheSize, per queue
   uint32_t max_time_wait = stack::kDefaultMaxTimeWait;  // records per queue
+  uint32_t rto_min_ms = 200;            // tcp::kDefaultMinRto (like ip route ... rto_min)
   // --fault (issue 6, tests only): off unless fault.any().
   stack::FaultConfig fault;
 };

@@ -107,6 +107,7 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   sc.max_connections = cfg.max_conns;
   sc.tcp.time_wait = tcp::Duration::seconds(cfg.time_wait_s);
   sc.max_time_wait = cfg.max_time_wait;
+  sc.tcp.min_rto = tcp::Duration::millis(cfg.rto_min_ms);
   fill_random(sc.isn_secret);
   fill_random(sc.hash_key);
   fill_random(sc.cookie_secret);

@@ -42,6 +42,8 @@ constexpr const char kUsage[] =
     "  --max-time-wait N    TIME-WAIT records per queue, 0..1048576 (default\n"
     "                       65536, like tcp_max_tw_buckets; when full a\n"
     "                       connection closes without TIME-WAIT, as Linux)\n"
+    "  --rto-min MS         minimum retransmission timeout, 1..60000 ms\n"
+    "                       (default 200, as Linux and ip route ... rto_min)\n"
     "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
     "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
     "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
@@ -61,7 +63,7 @@ constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
     "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
-    "--max-time-wait", "--fault", "--neighbour-cache"};
+    "--max-time-wait", "--fault", "--neighbour-cache", "--rto-min"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -125,6 +127,9 @@ std::string apply(Config& c, std::string_view name,
   } else if (name == "--max-time-wait") {
     if (!parse_u32(value, 0, 1u << 20, &c.max_time_wait))
       return bad_value(name, "a number from 0 to 1048576", value);
+  } else if (name == "--rto-min") {
+    if (!parse_u32(value, 1, 60000, &c.rto_min_ms))
+      return bad_value(name, "a number of milliseconds from 1 to 60000", value);
   } else if (name == "--socket-group") {
     if (value.empty()) return bad_value(name, "a group name", value);
     c.socket_group = value;

@@ -5,8 +5,9 @@
 // Implements RFC 9293 (all eleven states, simultaneous open and close,
 // half-close, TIME_WAIT), RFC 7323 (window scale, timestamps, PAWS), RFC 2018
 // SACK, RFC 6298 RTO with Karn's rule, RFC 5681 fast retransmit with RFC 6675
-// SACK recovery or RFC 6582 NewReno, RFC 5961 hardening, delayed ACKs,
-// Nagle, SWS avoidance, zero-window probing and keepalive.
+// SACK recovery with RFC 8985 RACK-TLP loss detection and RFC 6937 PRR, or
+// RFC 6582 NewReno with RFC 3042 limited transmit, RFC 5961 hardening, delayed ACKs,
+// Nagle (with Minshall), SWS avoidance, zero-window probing and keepalive.
 //
 // Usage (the daemon or a test):
 //   auto c = Connection::connect(cfg, tuple, isn, now);
@@ -192,6 +193,7 @@ class Connection {
   void prr_on_ack(uint32_t delivered);
   uint32_t send_room() const;
   void arm_retransmit_timer(Instant now);
+  bool arm_probe_timer(Instant now);
   void on_probe_timeout(Instant now);
   void on_reorder_timeout(Instant now);
   bool emit_probe(Instant now, OutSegment& out);

@@ -58,6 +58,13 @@ void Connection::on_new_ack(const TcpRepr& seg, Instant now) {
   snd_.una = ack;
   if (snd_.nxt < snd_.una) snd_.nxt = snd_.una;
   if (high_rxt_ < snd_.una) high_rxt_ = snd_.una;
+  // RFC 2018 8 reneging: an ACK that stops exactly where SACKed data
+  // begins shows the receiver dropped it (Linux's check): forget the
+  // SACK information so the rewind resends it.
+  if (!scoreboard_.empty() && scoreboard_.range(0).left == snd_.una) {
+    scoreboard_.clear();
+    rack_.clear_sacked();
+  }
   scoreboard_.advance(snd_.una);
   ack_delivered_ += data;
   if (sack_ok_) rack_.on_cumulative_ack(snd_.una, now, rtt_.min_rtt());

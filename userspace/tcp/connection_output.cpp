@@ -296,8 +296,11 @@ void Connection::after_send(Instant now, SeqNumber seq, uint32_t seq_len, bool i
   }
   // RFC 8985 7.2: new data (not a probe) restarts the PTO.
   auto* rt = std::get_if<timer::Retransmit>(&timer_);
-  if (!rt || (!is_rtx && !tlp_in_flight_ && rt->kind == timer::Retransmit::Kind::kProbe))
+  if (!rt) {
     arm_retransmit_timer(now);
+  } else if (!is_rtx && rt->kind != timer::Retransmit::Kind::kReorder) {
+    arm_probe_timer(now);
+  }
   last_send_ = now;
 }
 

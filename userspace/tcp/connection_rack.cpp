@@ -14,6 +14,9 @@ using wire::TcpRepr;
 namespace {
 // RFC 8985 7.2: WCDelAckT, the worst-case delayed-ACK time of the peer.
 constexpr Duration kWorstCaseDelayedAck = Duration::millis(200);
+// The PTO's floor, as Linux (a timer finer than this mostly fires on
+// ACKs still in flight).
+constexpr Duration kMinPto = Duration::millis(10);
 }  // namespace
 
 bool Connection::is_dsack(const TcpRepr& seg) const {
@@ -59,6 +62,7 @@ void Connection::rack_detect(Instant now) {
   if (rack_.lost_bytes() > 0 && !in_recovery_ && snd_.una >= recover_) {
     enter_recovery(now);
     prr_on_ack(ack_delivered_);
+    arm_retransmit_timer(now);  // no probe during recovery (RFC 8985 7.2)
   }
   if (rack_timeout_ > Duration{}) {
     timer_ = timer::Retransmit{now + rack_timeout_, timer::Retransmit::Kind::kReorder};
@@ -101,22 +105,27 @@ uint32_t Connection::send_room() const {
   return cw > flight ? static_cast<uint32_t>(std::min<uint64_t>(cw - flight, kMaxCwnd)) : 0;
 }
 
-void Connection::arm_retransmit_timer(Instant now) {
-  // RFC 8985 7.2: with SACK, an RTT sample, no recovery and no probe out,
-  // arm the PTO (2 SRTT, + WCDelAckT for a single segment in flight)
-  // unless the RTO would fire first; otherwise the RTO (RFC 6298 5.3).
-  Duration rto = rtt_.rto();
+bool Connection::arm_probe_timer(Instant now) {
+  // RFC 8985 7.2: with SACK, an RTT sample, no recovery, no probe out and
+  // nothing marked lost, the PTO is 2 SRTT (+ WCDelAckT for a single
+  // segment in flight), used only when it fires before the RTO would.
   bool probe_ok = sack_ok_ && rtt_.has_sample() && !in_recovery_ && !tlp_in_flight_ &&
                   retries_ == 0 && rack_.lost_bytes() == 0 && is_synchronized(state_);
-  if (probe_ok) {
-    Duration pto = rtt_.srtt() * 2;
-    if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + kWorstCaseDelayedAck;
-    if (pto < rto) {
-      timer_ = timer::Retransmit{now + pto, timer::Retransmit::Kind::kProbe};
-      return;
-    }
-  }
-  timer_ = timer::Retransmit{now + rto};
+  if (!probe_ok) return false;
+  Duration pto = std::max(rtt_.srtt() * 2, kMinPto);
+  if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + kWorstCaseDelayedAck;
+  Instant at = now + pto;
+  if (pto >= rtt_.rto()) return false;
+  // Restarted after new data (7.2), but never later than a running RTO.
+  auto* rt = std::get_if<timer::Retransmit>(&timer_);
+  if (rt && rt->kind == timer::Retransmit::Kind::kRto && rt->expires_at < at) return false;
+  timer_ = timer::Retransmit{at, timer::Retransmit::Kind::kProbe};
+  return true;
+}
+
+void Connection::arm_retransmit_timer(Instant now) {
+  timer_ = timer::Idle{};
+  if (!arm_probe_timer(now)) timer_ = timer::Retransmit{now + rtt_.rto()};  // RFC 6298 5.3
 }
 
 void Connection::on_probe_timeout(Instant now) {

@@ -65,19 +65,16 @@ void Connection::on_retransmit_timeout(Instant now) {
     return;
   }
   // RFC 6298 5.4 and RFC 5681 3.1: resend from SND.UNA with cwnd = 1 MSS,
-  // go-back-N, skipping what the receiver SACKed (RFC 6675 5.1). A second
-  // RTO in a row distrusts the SACK information (the receiver may renege,
-  // RFC 2018 8).
+  // go-back-N, skipping what the receiver SACKed (RFC 6675 5.1).
   if (retries_ == 1 && ts_ok_) {
     // The retransmission carries a TSval at least this one (RFC 3522 2).
     eifel_armed_ = true;
     rto_tsval_ = tsval(now);
   }
   cc_->on_rto(static_cast<uint32_t>(snd_.max - snd_.una), now);
-  if (retries_ >= 2) {
-    scoreboard_.clear();
-    rack_.clear_sacked();
-  }
+  // SACK information is kept across RTOs (as Linux): discarding it would
+  // resend every SACKed byte; reneging is detected on the ACKs instead
+  // (on_new_ack, RFC 2018 8).
   rack_.on_rto();  // the rewind resends everything not SACKed
   tlp_owed_ = false;
   tlp_in_flight_ = false;
