@@ -76,6 +76,8 @@ while workers | grep -qx "$victim" || [ "$(workers | wc -l)" -lt 2 ]; do
 done
 fetch "after a worker was killed and replaced" 10
 
+bad=$(grep -E '\[(emerg|alert|crit)\]|accept\(\) failed' "$T/nginx/error.log" | grep -v 'exited on signal 9' || true)
+[ -z "$bad" ] || e2e_fail "nginx logged errors: $(echo "$bad" | head -n 3)"
 kill -QUIT "$MASTER"
 _i=0
 while e2e_alive "$MASTER"; do  # not our child: no wait(1)

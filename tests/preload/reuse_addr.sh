@@ -8,7 +8,7 @@
 # under xtcp-run as on the kernel.
 # Usage: reuse_addr.sh BUILD_DIR
 . "$(dirname "$0")/preload_lib.sh"
-pl_need nginx curl
+pl_need nginx curl socat
 pl_init "${1:-}" 74
 PORT=8081
 PY=/usr/bin/python3
@@ -63,6 +63,41 @@ x_err=$(bare_listen ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" --)
 [ "$k_err" = EADDRINUSE ] || e2e_fail "kernel listen without SO_REUSEADDR over TIME-WAIT: $k_err, expected EADDRINUSE"
 [ "$x_err" = EADDRINUSE ] || e2e_fail "xtcp-run listen without SO_REUSEADDR over TIME-WAIT: $x_err, expected EADDRINUSE (as the kernel)"
 e2e_log "without SO_REUSEADDR: kernel $k_err, xtcp-run $x_err"
+
+# 2b. SO_REUSEADDR does not take a port a live kernel connection still
+# holds (its segments would go to xtcp): a kernel server keeps one accepted
+# connection open after closing its listener.
+# shellcheck disable=SC2016 # the program is Python's
+e2e_bg holder ip netns exec "$DUT" "$PY" -c '
+import socket, sys, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", int(sys.argv[1]))); l.listen(1)
+c, _ = l.accept(); l.close(); print("holding", flush=True); time.sleep(8)' "$PORT"
+HOLDER=$LAST_PID
+_i=0
+until ip netns exec "$DUT" ss -Hltn "sport = :$PORT" | grep -q LISTEN; do
+  [ $_i -lt 50 ] || e2e_fail "the kernel holder does not listen on $PORT: $(cat "$T/holder.log")"
+  sleep 0.1; _i=$((_i + 1))
+done
+e2e_bg idle ip netns exec "$PEER" sh -c "sleep 8 | socat - TCP:$DUT4:$PORT"
+e2e_wait_line "$T/holder.log" holding 5 "$HOLDER"
+# shellcheck disable=SC2016
+live_err=$(ip netns exec "$DUT" "$B/xtcp-run" --socket "$SOCK" -- "$PY" -c '
+import errno, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(8); print("ok")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))' "$PORT" 2>&1 | tail -n 1)
+[ "$live_err" = EADDRINUSE ] || e2e_fail "xtcp-run listen with SO_REUSEADDR over a live kernel connection: $live_err, expected EADDRINUSE"
+e2e_log "SO_REUSEADDR over a live kernel connection: $live_err"
+kill "$HOLDER" 2>/dev/null || true; e2e_wait_pid "$HOLDER" 5 || true
+# Its connection closes (FIN_WAIT_2 is still live): wait for TIME-WAIT only.
+_i=0
+while ip netns exec "$DUT" ss -Htan "sport = :$PORT" | grep -qv TIME-WAIT; do
+  [ $_i -lt 100 ] || e2e_fail "port $PORT still has live kernel sockets: $(ip netns exec "$DUT" ss -Htan "sport = :$PORT")"
+  sleep 0.1; _i=$((_i + 1))
+done
 
 # 3. nginx (SO_REUSEADDR) under xtcp-run takes the port at once and serves.
 for run in 1 2; do

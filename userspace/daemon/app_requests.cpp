@@ -262,6 +262,7 @@ bool AppStack::on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Rep
     if (auto why = over_limit(s, &code)) {
       ++counters_.refused_limit;
       error(out, m.hdr.seq, XTCP_CTL_ACCEPT, code, *why);  // stays queued, like accept(2)
+      if (l.holders > 1) (void)l.ready.signal();  // another holder may take it
       return true;
     }
     l.pending.pop_front();
@@ -273,6 +274,11 @@ bool AppStack::on_accept(Session& s, uint32_t sid, const xtcp_ctl_accept& m, Rep
     s.conns[rec.app_id] = key;
     conn_reply(out, XTCP_CTL_ACCEPT_REPLY, m.hdr.seq, rec.app_id, rec,
                static_cast<uint32_t>(l.pending.size()));
+    // Holders share one ready eventfd and each drains it before ACCEPT: one
+    // that drained and then stalls must not hide what is still queued from
+    // the others (the kernel's listener stays readable while its queue is
+    // not empty).
+    if (l.holders > 1 && !l.pending.empty()) (void)l.ready.signal();
     return true;
   }
   error(out, m.hdr.seq, XTCP_CTL_ACCEPT, EAGAIN, "no connection is waiting on this listener");

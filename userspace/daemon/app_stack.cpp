@@ -68,7 +68,12 @@ void AppStack::session_closed(uint32_t session) {
 void AppStack::release_listener(uint32_t key) {
   auto it = listeners_.find(key);
   if (it == listeners_.end()) return;
-  if (--it->second.holders == 0) drop_listener(key);
+  ListenerRec& l = it->second;
+  if (--l.holders == 0) {
+    drop_listener(key);
+  } else if (!l.pending.empty()) {
+    (void)l.ready.signal();  // the one that left may have drained the signal
+  }
 }
 
 void AppStack::drop_listener(uint32_t key) {

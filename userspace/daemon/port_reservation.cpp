@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -61,6 +63,33 @@ int set_exclusive(int fd, IpFamily family, PortSharing sharing) {
   return 0;
 }
 
+// True when a kernel TCP socket other than a TIME-WAIT one uses local port
+// `port` in this namespace (/proc/self/net/tcp and tcp6: "sl local rem st"
+// with hex port and state, 06 = TIME_WAIT). The kernel's SO_REUSEADDR rule
+// also lets a bind share a port with live connections an old server's
+// children still hold; xtcp would then steer their segments away, so a
+// listener over anything but TIME-WAIT is refused.
+bool kernel_port_busy(uint16_t port) {
+  for (const char* path : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    FILE* f = std::fopen(path, "re");
+    if (f == nullptr) continue;
+    char line[512];
+    bool busy = false;
+    while (!busy && std::fgets(line, sizeof line, f) != nullptr) {
+      char local[64];
+      unsigned st = 0;
+      if (std::sscanf(line, " %*u: %63s %*s %x", local, &st) != 2) continue;  // the header
+      const char* colon = std::strrchr(local, ':');
+      if (colon == nullptr) continue;
+      const unsigned long p = std::strtoul(colon + 1, nullptr, 16);
+      busy = p == port && st != 0x06;
+    }
+    std::fclose(f);
+    if (busy) return true;
+  }
+  return false;
+}
+
 // socket + options + bind, never listen. Returns the fd or -errno.
 int open_hold(const IpAddress& local, uint16_t port, PortSharing sharing) {
   const int domain = local.family == IpFamily::kV4 ? AF_INET : AF_INET6;
@@ -74,6 +103,7 @@ int open_hold(const IpAddress& local, uint16_t port, PortSharing sharing) {
   }
   // Bound: from now on a kernel bind() to the port must conflict with us.
   if (err == 0 && sharing == PortSharing::kTimeWaitOk) err = set_reuse_addr(fd, false);
+  if (err == 0 && sharing == PortSharing::kTimeWaitOk && kernel_port_busy(port)) err = -EADDRINUSE;
   if (err != 0) {
     close(fd);
     return err;

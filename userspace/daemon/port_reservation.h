@@ -13,7 +13,9 @@
 //   * a port the kernel already uses is refused to xtcp with EADDRINUSE,
 //     unless the listener asked for SO_REUSEADDR and only TIME-WAIT sockets
 //     remain there (the kernel's own bind-conflict rule decides: both sides
-//     must have had SO_REUSEADDR, socket(7)).
+//     must have had SO_REUSEADDR, socket(7); and since that rule also lets
+//     a bind share a port with live connections, those are looked for and
+//     refused too).
 // It lives in the network namespace of the thread that calls socket(), so
 // reserve from inside the daemon's namespace (the one that owns the
 // interface xtcp is attached to).

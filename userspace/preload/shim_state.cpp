@@ -138,6 +138,9 @@ void prepare_handoff(Shim& s) {
   for (int fd = 0; fd < FdTable::kMaxFd; ++fd) {
     Sock* k = s.fds.get(fd);
     if (!k || k->kind != SockKind::kListener || !is_live(k)) continue;
+    bool joined = false;  // a dup'ed listener shows up at each of its fds
+    for (const ForkHandoff::Joined& j : g_handoff.joined) joined |= j.sock == k;
+    if (joined) continue;
     if (!g_handoff.ctx && !(g_handoff.ctx = xtcp_open(socket_path()))) {
       warn("a forked child cannot share this process's listeners: %s", xtcp_last_error());
       return;
@@ -199,6 +202,7 @@ void in_child() {
       if (!become_listener(s.ctx, fd, k, j.h, j.h2))
         warn("fd %d: a listener inherited over fork is unusable here: %s", fd, strerror(errno));
       k->nonblock = nonblock;
+      break;
     }
   }
   g_handoff = ForkHandoff{};
