@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Kernel TCP against xtcp on one veth pair (issue 5). The peer always runs
 # kernel TCP; the dut runs kernel servers, or xtcpd with xtcp-perf and the
-# unmodified iperf3 and sockperf under xtcp-run. In one run, alternating
+# unmodified iperf3, sockperf, nginx and redis under xtcp-run. In one run, alternating
 # the stacks run by run, it measures bulk goodput (the real iperf3 client),
-# RR latency and rate (xtcp-perf, and sockperf's ping-pong), CRR connection rate, RR with many
+# RR latency and rate (xtcp-perf, and sockperf's ping-pong), CRR connection rate,
+# nginx + ab / wrk and redis-benchmark (bench/compare_lib/apps.sh), RR with many
 # connections, dut CPU per GB and per transaction, idle xtcpd CPU and the
 # raw AF_XDP limit (bench/raw_afxdp.sh). Every figure is a median with min
 # and max. Results: bench/results/compare-<UTC time>.json, a table on
@@ -74,6 +75,11 @@ done
 for tool in iperf3 ethtool ss "$PY"; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing; run vm-scripts/setup-deps.sh" >&2; exit 1; }
 done
+# The unmodified-program rows (nginx + ab / wrk, redis-benchmark) need all of these.
+apps=1
+for tool in nginx ab wrk redis-server redis-benchmark redis-cli curl; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing (vm-scripts/setup-deps.sh); no nginx/redis rows" >&2; apps=0; }
+done
 
 results_md=$repo/bench/RESULTS.md
 if [[ -n "$out_dir" ]]; then results_md=$out_dir/RESULTS.md; else out_dir=$repo/bench/results; fi
@@ -100,6 +106,8 @@ start_time=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other load on the machine skews every figure
 
 log() { echo "[$(( $(date +%s) - start_time ))s] $*"; }
+# shellcheck source=compare_lib/apps.sh
+. "$lib/apps.sh"
 dump_logs() {
   local f
   for f in "$tmp"/*.log; do
@@ -164,7 +172,8 @@ stop_pid() {  # PID (empty: nothing)
 # failure or a signal.
 netns_pair_extra_cleanup() {
   local p
-  for p in $sampler_pid $r_sockperf $r_iperf $x_echo $x_iperf $xtcpd_pid $k_sockperf $k_echo $k_iperf; do
+  for p in $sampler_pid $r_redis $r_nginx $r_sockperf $r_iperf $x_echo $x_iperf $xtcpd_pid $k_redis $k_nginx \
+           $k_sockperf $k_echo $k_iperf; do
     stop_pid "$p"
   done
   for ns in "${PEER:-}" "${DUT:-}"; do
@@ -185,6 +194,8 @@ kernel_servers_up() {
   start_bg sockperf-kernel ip netns exec "$DUT" sockperf sr --tcp -i "$DUT4" -p "$ports_kernel_sockperf"
   k_sockperf=$LAST_PID
   wait_listen "$ports_kernel_sockperf" 10 "$k_sockperf"
+  (( apps )) && apps_kernel_up
+  return 0
 }
 
 # xtcpd in the dut, and xtcp-perf's iperf and echo servers on it. A start
@@ -221,10 +232,13 @@ xtcpd_try() {
   start_bg sockperf-run ip netns exec "$DUT" "$build/xtcp-run" --socket "$sock" -- \
     sockperf sr --tcp -i "$DUT4" -p "$ports_run_sockperf"
   r_sockperf=$LAST_PID
-  await_line "$tmp/sockperf-run.log" "to block on socket" 10 "$r_sockperf"
+  await_line "$tmp/sockperf-run.log" "to block on socket" 10 "$r_sockperf" || return 1
+  (( apps )) && { apps_run_up || return 1; }
+  return 0
 }
 
 xtcpd_down() {
+  apps_run_down
   stop_pid "$r_sockperf"; stop_pid "$r_iperf"; stop_pid "$x_echo"; stop_pid "$x_iperf"; stop_pid "$xtcpd_pid"
   r_sockperf="" r_iperf="" x_echo="" x_iperf="" xtcpd_pid=""
 }
@@ -419,6 +433,7 @@ for (( run = 1; run <= runs; run++ )); do
   rr_case rr kernel 1 "$run"
   rr_case crr kernel 1 "$run"
   sockperf_case kernel "$run"
+  (( apps )) && apps_cases kernel "$run"
   log "run $run/$runs: xtcpd attached: kernel+XDP, xtcp and unmodified programs under xtcp-run"
   xtcpd_up
   for off in $offloads; do
@@ -433,6 +448,7 @@ for (( run = 1; run <= runs; run++ )); do
   rr_case rr xtcp 1 "$run"
   rr_case crr xtcp 1 "$run"
   sockperf_case xtcp_run "$run"
+  (( apps )) && apps_cases xtcp_run "$run"
   xtcpd_down
 done
 set_offload default

@@ -16,6 +16,8 @@ packages=(
   socat netcat-openbsd curl python3 python3-scapy tcpdump valgrind shellcheck
   # benchmarks
   iperf3 sockperf python3-matplotlib
+  # unmodified clients of the nginx and redis rows (bench/compare_lib/apps.sh)
+  wrk apache2-utils
   # unmodified programs run under xtcp-run (issue 7)
   nginx-light redis-server redis-tools apache2-utils
 )

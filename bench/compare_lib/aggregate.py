@@ -43,6 +43,9 @@ WORKLOAD_METRICS = {
     "rr": ["tps", "p50_us", "p99_us", "p999_us", "cpu_us_per_txn"],
     "crr": ["cps", "p50_us", "p99_us", "cpu_us_per_txn"],
     "scale": ["tps", "p99_us", "cpu_us_per_txn"],
+    "ab": ["cps", "p50_us", "p99_us", "cpu_us_per_txn"],
+    "wrk": ["tps", "p50_us", "p99_us", "cpu_us_per_txn"],
+    "redis": ["tps", "p50_us", "p99_us", "cpu_us_per_txn"],
 }
 DIRECTIONS = {"in": "peer->dut", "out": "dut->peer"}
 METHOD = [
@@ -73,6 +76,12 @@ METHOD = [
     "the machine pollutes it.",
     "Scale runs use their own xtcpd (`--conn-buffer 16384 --max-app-conns 20000`) so that "
     "10,000 connections fit the per-app ring budget; the rest run xtcpd's defaults.",
+    "Unmodified programs: Debian's nginx (one worker, a 64 B file, no logging) and "
+    "redis-server (no persistence) in the dut, on kernel TCP or the same binary and "
+    "configuration under `xtcp-run`; in the peer `ab -c 50 -t S` (a connection per "
+    "request; its percentiles are whole milliseconds), `wrk -t 1 -c 50 --latency` "
+    "(keep-alive) and `redis-benchmark -c 50 -t ping|set|get --csv` (PING is PING_MBULK). "
+    "dut CPU per request covers the client's whole run.",
     "Nothing is pinned: with 2 cores, the peer, the dut's app and xtcpd share both.",
 ]
 
@@ -89,6 +98,12 @@ def case_label(s):
         return f"CRR {p['size']} B"
     if w == "sockperf":
         return f"sockperf ping-pong {p['size']} B"
+    if w == "ab":
+        return f"nginx + ab, keep-alive off, {p['clients']} clients"
+    if w == "wrk":
+        return f"nginx + wrk, keep-alive, {p['clients']} connections"
+    if w == "redis":
+        return f"redis-benchmark {p['test']}, {p['clients']} clients"
     return f"scale: RR {p['size']} B, {p['connections']} connections"
 
 

@@ -2,7 +2,7 @@
 """Plots of one compare.sh result (matplotlib from Debian's
 python3-matplotlib, so run by /usr/bin/python3):
 
-    plot.py RESULT.json PREFIX   ->  PREFIX-goodput.png, PREFIX-latency.png
+    plot.py RESULT.json PREFIX   ->  PREFIX-goodput.png, PREFIX-latency.png, PREFIX-apps.png
 
 Bars are medians, whiskers min and max, one colour per stack.
 Prints the files it wrote; without matplotlib it says so and exits 3.
@@ -85,6 +85,25 @@ def latency(result, path):
     return True
 
 
+def apps(result, path):
+    """Unmodified programs: nginx + ab / wrk, redis-benchmark (rates)."""
+    figs = [f for f in result["figures"] if f["workload"] in ("ab", "wrk", "redis")
+            and f["metric"] in ("cps", "tps")]
+    if not figs:
+        return False
+    labels = [f["case"].replace(", keep-alive", "\nkeep-alive").replace("redis-benchmark ", "redis ")
+              .replace(", 50", "\n50") for f in figs]
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(figs)), 4.5))
+    bars(ax, figs, labels)
+    ax.set_ylabel("requests (ab: connections) per second")
+    ax.set_title(title(result, "Unmodified programs: nginx, redis (same binary, kernel TCP or xtcp-run)"),
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def plot_all(result, prefix):
     """Writes the plots; returns their paths (none without matplotlib)."""
     if not HAVE_MATPLOTLIB:
@@ -92,7 +111,7 @@ def plot_all(result, prefix):
               file=sys.stderr)
         return []
     paths = []
-    for name, fn in (("goodput", goodput), ("latency", latency)):
+    for name, fn in (("goodput", goodput), ("latency", latency), ("apps", apps)):
         path = f"{prefix}-{name}.png"
         if fn(result, path):
             paths.append(path)

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Turns one measurement into one JSON line of compare.sh's samples.
 
-    record.py bulk|rr|crr|scale|sockperf --stack S --run N --case NAME
+    record.py bulk|rr|crr|scale|sockperf|ab|wrk|redis --stack S --run N --case NAME
               --tool FILE --cpu FILE --t0 T --t1 T [--hz HZ] [--rc N] [--stderr FILE]
               [key=value ...]
     record.py --describe < SAMPLE_LINE      (one progress line)
 
 --tool is what the client printed (iperf3 -J, xtcp-perf client --json, or
-sockperf pp's text summary, whose percentile lines may be on stderr),
+the text of sockperf pp, whose percentile lines may be on stderr, ab, wrk
+--latency or redis-benchmark --csv),
 --cpu what cpu_sampler.py printed for the dut's processes, --t0/--t1 the
 wall time just before the client started and just after it ended. The dut
 CPU of a workload is the growth of its processes' on-CPU time over the
@@ -155,6 +156,84 @@ def sockperf_metrics(text, args, rows):
     return m, ""
 
 
+def _whole_run_cpu(m, args, rows, n):
+    m["window_s"] = args.t1 - args.t0
+    dut, machine = window_cpu(rows, args.t0, args.t1, args.hz)
+    if dut is not None and n:
+        m.update(dut_cpu_s=dut, machine_cpu_s=machine,
+                 cpu_us_per_txn=dut / n * 1e6, machine_cpu_us_per_txn=machine / n * 1e6)
+
+
+def ab_metrics(text, args, rows):
+    """ab (keep-alive off): a connection per request. Its percentiles are
+    whole milliseconds ("Percentage of the requests served within")."""
+    rps = re.search(r"Requests per second:\s+([0-9.]+)", text)
+    done = re.search(r"Complete requests:\s+(\d+)", text)
+    failed = re.search(r"Failed requests:\s+(\d+)", text)
+    non2xx = re.search(r"Non-2xx responses:\s+(\d+)", text)
+    pct = {int(q): float(v) for q, v in re.findall(r"^\s*(\d+)%\s+(\d+)", text, re.M)}
+    if not rps or not done or 50 not in pct or 99 not in pct:
+        return None, "ab printed no summary: " + text.strip()[-200:]
+    if failed and int(failed.group(1)):
+        return None, f"ab: {failed.group(1)} of {done.group(1)} requests failed"
+    if non2xx and int(non2xx.group(1)):
+        return None, f"ab: {non2xx.group(1)} responses were not 2xx"
+    n = int(done.group(1))
+    m = {"cps": float(rps.group(1)), "transactions": n, "p50_us": pct[50] * 1000, "p99_us": pct[99] * 1000}
+    _whole_run_cpu(m, args, rows, n)
+    return m, ""
+
+
+def _duration_us(value, unit):
+    return float(value) * {"us": 1, "ms": 1e3, "s": 1e6, "m": 6e7}[unit]
+
+
+def wrk_metrics(text, args, rows):
+    """wrk --latency: requests/s over keep-alive connections, latency
+    percentiles from its distribution."""
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+    total = re.search(r"(\d+) requests in ([0-9.]+)(us|ms|s|m)", text)
+    pct = {int(q): _duration_us(v, u) for q, v, u in
+           re.findall(r"^\s*(\d+)%\s+([0-9.]+)(us|ms|s|m)\s*$", text, re.M)}
+    if not rps or not total or 50 not in pct or 99 not in pct:
+        return None, "wrk printed no summary: " + text.strip()[-200:]
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if errors and any(int(x) for x in errors.groups()):
+        return None, "wrk: " + errors.group(0)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if bad and int(bad.group(1)):
+        return None, f"wrk: {bad.group(1)} responses were not 2xx or 3xx"
+    n = int(total.group(1))
+    m = {"tps": float(rps.group(1)), "transactions": n, "p50_us": pct[50], "p99_us": pct[99]}
+    _whole_run_cpu(m, args, rows, n)
+    return m, ""
+
+
+def redis_metrics(text, args, rows, test):
+    """redis-benchmark --csv: one row per test ("PING_MBULK" for PING)."""
+    want = {"PING": "PING_MBULK"}.get(test, test)
+    header = None
+    for line in text.splitlines():
+        cells = [c.strip('"') for c in line.strip().split('","')]
+        if cells and cells[0] == "test":
+            header = cells
+        elif header and cells and cells[0] == want and len(cells) == len(header):
+            row = dict(zip(header, cells))
+            try:
+                rps = float(row["rps"])
+                n = int(rps * max(args.t1 - args.t0, 0)) or 1
+                m = {"tps": rps, "p50_us": float(row["p50_latency_ms"]) * 1000,
+                     "p99_us": float(row["p99_latency_ms"]) * 1000}
+            except (KeyError, ValueError):
+                return None, "redis-benchmark: unexpected CSV row: " + line[:200]
+            _whole_run_cpu(m, args, rows, n)
+            return m, ""
+    return None, f"redis-benchmark printed no {want} row: " + text.strip()[-200:]
+
+
+TEXT_TOOLS = {"sockperf", "ab", "wrk", "redis"}
+
+
 def describe(line):
     """One progress line for a sample (compare.sh prints it as it goes)."""
     s = json.loads(line)
@@ -172,9 +251,11 @@ def describe(line):
         cpu = f", dut CPU {m['cpu_us_per_txn']:.1f} us/transaction"
     rate = f"{m['cps']:.0f} conn/s" if "cps" in m else f"{m['tps']:.0f} trans/s"
     stall = ""
-    if m.get("untimed_s", 0) > 0.25 * m["window_s"]:
+    if m.get("untimed_s", 0) > 0.25 * m.get("window_s", 0):
         stall = f"; {m['untimed_s']:.2f} s of the window untimed (stall?)"
-    return head + f"{rate}, p50 {m['p50_us']:.1f} p99 {m['p99_us']:.1f} p99.9 {m['p999_us']:.1f} us{cpu}{stall}"
+    pct = " ".join(f"{name} {m[key]:.1f}" for name, key in (("p50", "p50_us"), ("p99", "p99_us"),
+                                                            ("p99.9", "p999_us")) if key in m)
+    return head + f"{rate}, {pct} us{cpu}{stall}"
 
 
 def main():
@@ -182,7 +263,7 @@ def main():
         print(describe(sys.stdin.read()))
         return 0
     ap = argparse.ArgumentParser()
-    ap.add_argument("kind", choices=["bulk", "rr", "crr", "scale", "sockperf"])
+    ap.add_argument("kind", choices=["bulk", "rr", "crr", "scale", "sockperf", "ab", "wrk", "redis"])
     ap.add_argument("--stack", required=True)
     ap.add_argument("--run", type=int, required=True)
     ap.add_argument("--case", required=True)
@@ -202,7 +283,7 @@ def main():
     sample = {"workload": args.kind, "case": args.case, "stack": args.stack, "run": args.run,
               "params": params, "wall_s": args.t1 - args.t0, "ok": False, "error": ""}
     rows = load_cpu(args.cpu)
-    if args.kind == "sockperf":  # text, not JSON
+    if args.kind in TEXT_TOOLS:  # text, not JSON
         try:
             text = open(args.tool).read() + "\n" + (open(args.stderr).read() if args.stderr else "")
         except OSError as e:
@@ -210,7 +291,14 @@ def main():
             why = f"no output ({e.strerror})"
         tool = None
         if text:
-            metrics, why = sockperf_metrics(text, args, rows)
+            if args.kind == "sockperf":
+                metrics, why = sockperf_metrics(text, args, rows)
+            elif args.kind == "ab":
+                metrics, why = ab_metrics(text, args, rows)
+            elif args.kind == "wrk":
+                metrics, why = wrk_metrics(text, args, rows)
+            else:
+                metrics, why = redis_metrics(text, args, rows, str(params.get("test", "")))
             if metrics is not None:
                 sample["metrics"] = metrics
                 sample["ok"] = True

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks a compare.sh --smoke result directory: one compare-*.json whose
 every required figure has a median on every stack it is meant for, plus
-the idle xtcpd figure, the raw AF_XDP rx and tx figures and both plots.
+the idle xtcpd figure, the raw AF_XDP rx and tx figures and the plots.
 The values are not judged (they are benchmark figures, not tests); a
 missing figure names its case, stack and the run's error.
 
@@ -29,6 +29,13 @@ REQUIRED = [
     ("sockperf", "p50_us", {}, ("kernel", "xtcp_run")),
     ("sockperf", "p99_us", {}, ("kernel", "xtcp_run")),
     ("sockperf", "tps", {}, ("kernel", "xtcp_run")),
+    # Unmodified nginx and redis with their own clients (issue 17).
+    ("ab", "cps", {}, ("kernel", "xtcp_run")),
+    ("wrk", "tps", {}, ("kernel", "xtcp_run")),
+    ("wrk", "p99_us", {}, ("kernel", "xtcp_run")),
+    ("redis", "tps", {"test": "PING"}, ("kernel", "xtcp_run")),
+    ("redis", "tps", {"test": "SET"}, ("kernel", "xtcp_run")),
+    ("redis", "tps", {"test": "GET"}, ("kernel", "xtcp_run")),
 ]
 
 
@@ -54,7 +61,7 @@ def problems(result, directory):
     for case in ("rx", "tx"):
         if not any(e["case"] == case and e.get("mpps_median", 0) > 0 for e in raw):
             out.append(f"no raw AF_XDP {case} figure")
-    for name in ("goodput", "latency"):
+    for name in ("goodput", "latency", "apps"):
         if not glob.glob(os.path.join(directory, f"compare-*-{name}.png")):
             out.append(f"no {name} plot")
     return out

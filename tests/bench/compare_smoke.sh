@@ -11,5 +11,5 @@ build=${XTCP_BUILD:-${1:-}}
 (( EUID == 0 )) || { echo "compare_smoke: needs root (namespaces, XDP); skipped"; exit 77; }
 out=$(mktemp -d /tmp/xtcp-compare-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-XTCP_BUILD=$build timeout 110 "$repo/bench/compare.sh" --smoke --out "$out"
+XTCP_BUILD=$build timeout 170 "$repo/bench/compare.sh" --smoke --out "$out"
 /usr/bin/python3 "$here/check_figures.py" "$out"

@@ -102,7 +102,7 @@ TEST_CASE("JSON: shape and values", "[tools][conns]") {
   const std::string j = format_conns_json(v);
   CHECK(j.starts_with("{\"connections\":[{\"state\":\"ESTABLISHED\",\"local\":\"10.77.0.2:5001\""));
   CHECK(j.ends_with("],\"total\":2}"));
-  CHECK(j.find("\"rtt_ms\":1.250,\"rttvar_ms\":0.007") != std::string::npos);
+  CHECK(j.find("\"rtt_ms\":1.25,\"rttvar_ms\":0.007") != std::string::npos);
   CHECK(j.find("\"ssthresh\":4294967295") != std::string::npos);
   CHECK(j.find("\"local\":\"[fd77::2]:45000\",\"peer\":\"[fd77::1]:80\"") != std::string::npos);
   CHECK(format_conns_json({}) == "{\"connections\":[],\"total\":0}");

@@ -1,5 +1,7 @@
 #include "tools/conns_format.h"
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -95,25 +97,30 @@ std::string format_conns_table(std::span<const xtcp_ctl_conn_entry> entries) {
 }
 
 std::string format_conns_json(std::span<const xtcp_ctl_conn_entry> entries) {
-  std::string out = "{\"connections\":[";
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const xtcp_ctl_conn_entry& e = entries[i];
-    if (i > 0) out += ',';
-    // Every string value is built from a fixed alphabet (state names,
-    // inet_ntop output, digits): nothing needs escaping.
-    out += "{\"state\":\"" + std::string(conn_state_name(e.state)) + "\"";
-    out += ",\"local\":\"" + format_endpoint(e.local_family, e.local_addr, e.local_port) + "\"";
-    out += ",\"peer\":\"" + format_endpoint(e.local_family, e.peer_addr, e.peer_port) + "\"";
-    out += ",\"local_port\":" + u64(e.local_port) + ",\"peer_port\":" + u64(e.peer_port);
-    out += ",\"shard\":" + u64(e.shard) + ",\"pid\":" + u64(e.owner_pid);
-    out += ",\"rtt_ms\":" + ms3(e.rtt_us) + ",\"rttvar_ms\":" + ms3(e.rttvar_us);
-    out += ",\"rto_ms\":" + u64(e.rto_ms) + ",\"cwnd\":" + u64(e.cwnd);
-    out += ",\"ssthresh\":" + u64(e.ssthresh) + ",\"mss\":" + u64(e.mss);
-    out += ",\"retransmits\":" + u64(e.retransmits) + ",\"bytes_sent\":" + u64(e.bytes_sent);
-    out += ",\"bytes_acked\":" + u64(e.bytes_acked) + ",\"bytes_received\":" + u64(e.bytes_received);
-    out += ",\"rx_queue\":" + u64(e.rx_queue) + ",\"tx_queue\":" + u64(e.tx_queue) + "}";
+  using Json = nlohmann::ordered_json;
+  Json list = Json::array();
+  for (const xtcp_ctl_conn_entry& e : entries) {
+    list.push_back(Json{{"state", conn_state_name(e.state)},
+                        {"local", format_endpoint(e.local_family, e.local_addr, e.local_port)},
+                        {"peer", format_endpoint(e.local_family, e.peer_addr, e.peer_port)},
+                        {"local_port", e.local_port},
+                        {"peer_port", e.peer_port},
+                        {"shard", e.shard},
+                        {"pid", e.owner_pid},
+                        {"rtt_ms", e.rtt_us / 1000.0},
+                        {"rttvar_ms", e.rttvar_us / 1000.0},
+                        {"rto_ms", e.rto_ms},
+                        {"cwnd", e.cwnd},
+                        {"ssthresh", e.ssthresh},
+                        {"mss", e.mss},
+                        {"retransmits", e.retransmits},
+                        {"bytes_sent", e.bytes_sent},
+                        {"bytes_acked", e.bytes_acked},
+                        {"bytes_received", e.bytes_received},
+                        {"rx_queue", e.rx_queue},
+                        {"tx_queue", e.tx_queue}});
   }
-  return out + "],\"total\":" + u64(entries.size()) + "}";
+  return Json{{"connections", std::move(list)}, {"total", entries.size()}}.dump();
 }
 
 }  // namespace xtcp::tools

@@ -1,11 +1,12 @@
 // How `xtcpctl conns` prints the daemon's connection table: one aligned row
 // per connection for people (like `ss -ti`), and one JSON object of a fixed
-// shape for scripts. Pure functions of the entries: no I/O.
+// shape for scripts (written by nlohmann-json). Pure functions of the
+// entries: no I/O.
 //
 // JSON shape (keys are stable; `xtcpctl --help` lists them):
 //   {"connections":[{"state":"ESTABLISHED","local":"10.77.0.2:5001",
 //     "peer":"10.77.0.1:40000","local_port":5001,"peer_port":40000,
-//     "shard":0,"pid":1234,"rtt_ms":0.250,"rttvar_ms":0.125,"rto_ms":200,
+//     "shard":0,"pid":1234,"rtt_ms":0.25,"rttvar_ms":0.125,"rto_ms":200,
 //     "cwnd":14480,"ssthresh":4294967295,"mss":1448,"retransmits":0,
 //     "bytes_sent":N,"bytes_acked":N,"bytes_received":N,
 //     "rx_queue":N,"tx_queue":N}, ...],"total":N}

@@ -1,5 +1,7 @@
 #include "tools/stats_format.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <unordered_map>
@@ -14,23 +16,6 @@ constexpr const char* kQueueKeys[] = {"rx_frames", "rx_bytes", "xsk_rx_dropped",
                                       "xsk_rx_ring_full", "xsk_fill_ring_empty"};
 constexpr const char* kSteerNames[] = XTCP_STEER_STAT_NAMES;
 static_assert(sizeof(kSteerNames) / sizeof(kSteerNames[0]) == XTCP_STAT_COUNT);
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 // Missing counters read as 0: an older daemon may not have every name.
 uint64_t lookup(const std::unordered_map<std::string, uint64_t>& m, const std::string& k) {
@@ -57,22 +42,21 @@ std::string format_stats_table(const StatsResult& s) {
 }
 
 std::string format_stats_json(const StatsResult& s) {
+  using Json = nlohmann::ordered_json;
   std::unordered_map<std::string, uint64_t> m(s.entries.begin(), s.entries.end());
-  std::string out = "{\"version\":1,\"iface\":" + json_string(s.iface) +
-                    ",\"mode\":" + json_string(bind_mode_text(s.bind_mode)) + ",\"queues\":[";
+  Json queues = Json::array();
   for (uint32_t q = 0; q < s.queue_count; ++q) {
     const std::string prefix = "queue" + std::to_string(q) + ".";
-    out += (q ? ",{\"queue\":" : "{\"queue\":") + std::to_string(q);
-    for (const char* k : kQueueKeys)
-      out += ",\"" + std::string(k) + "\":" + std::to_string(lookup(m, prefix + k));
-    out += "}";
+    Json one = {{"queue", q}};
+    for (const char* k : kQueueKeys) one[k] = lookup(m, prefix + k);
+    queues.push_back(std::move(one));
   }
-  out += "],\"bpf\":{";
-  for (size_t i = 0; i < XTCP_STAT_COUNT; ++i) {
-    out += (i ? ",\"" : "\"") + std::string(kSteerNames[i]) + "\":" +
-           std::to_string(lookup(m, std::string("bpf.") + kSteerNames[i]));
-  }
-  return out + "}}";
+  Json bpf = Json::object();
+  for (size_t i = 0; i < XTCP_STAT_COUNT; ++i) bpf[kSteerNames[i]] = lookup(m, std::string("bpf.") + kSteerNames[i]);
+  const Json out = {{"version", 1}, {"iface", s.iface}, {"mode", bind_mode_text(s.bind_mode)},
+                    {"queues", std::move(queues)}, {"bpf", std::move(bpf)}};
+  // An interface name is bytes from the daemon: never throw on bad UTF-8.
+  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace xtcp::tools
