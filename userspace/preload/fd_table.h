@@ -15,8 +15,6 @@
 #include <cstdint>
 #include <cstdlib>
 
-struct xtcp_ctx;  // libxtcp (xtcp/xtcp.h): the shim only keeps pointers
-
 namespace xtcp::preload {
 
 enum class SockKind : uint8_t { kUndecided, kListener, kConn };
@@ -33,7 +31,6 @@ struct Sock {
   int h2 = -1;            // the IPv4 half of a dual-stack (::) listener
   int refs = 1;           // descriptors sharing it (dup), like a file description
   pid_t owner = 0;        // the process whose libxtcp context holds h
-  xtcp_ctx* home = nullptr;  // that context (in a forked child: the parent's copy)
   bool nonblock = false;  // O_NONBLOCK of the (emulated) file description
   bool v6only = false;    // IPV6_V6ONLY (Linux default bindv6only=0)
   bool reuse_addr = false;  // SO_REUSEADDR: listen over TIME-WAIT (socket(7))

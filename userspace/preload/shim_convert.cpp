@@ -49,7 +49,6 @@ bool become_conn(xtcp_ctx* ctx, int fd, Sock* s, int h) {
   s->kind = SockKind::kConn;
   s->h = h;
   s->owner = shim().ctx_pid;
-  s->home = ctx;
   apply_options(ctx, s);
   epoll_on_convert(fd, s);
   return true;
@@ -77,7 +76,6 @@ bool become_listener(xtcp_ctx* ctx, int fd, Sock* s, int h, int h2) {
   s->h = h;
   s->h2 = h2;
   s->owner = shim().ctx_pid;
-  s->home = ctx;
   epoll_on_convert(fd, s);
   return true;
 }

@@ -198,7 +198,6 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
         c->kind = SockKind::kConn;
         c->h = h;
         c->owner = shim().ctx_pid;
-        c->home = shim().ctx;
         c->nonblock = flags & SOCK_NONBLOCK;
         // Linux: an accepted socket inherits the listener's options
         // (TCP_NODELAY, SO_KEEPALIVE and its timers, buffer sizes).
