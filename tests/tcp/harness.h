@@ -228,4 +228,22 @@ inline std::unique_ptr<Connection> time_wait(TcpConfig cfg = config()) {
   return c;
 }
 
+// A connection in TIME-WAIT with timestamps on both sides: the peer's last
+// TSval was 1001.
+inline std::unique_ptr<Connection> time_wait_with_timestamps() {
+  TcpConfig cfg = config();
+  cfg.timestamps = true;
+  auto c = syn_sent(cfg);
+  send(*c, 0, {.seq = R, .ack = L + 1, .flags = SYN | ACK, .window = 8192,
+               .options = {.mss = 1000, .timestamps = wire::Timestamps{1000, 0}}});
+  REQUIRE(c->info().timestamps);
+  c->close();
+  drain(*c, 0);
+  send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = FIN | ACK, .window = 8192,
+               .options = {.timestamps = wire::Timestamps{1001, 0}}});
+  drain(*c, 1);
+  REQUIRE(c->state() == State::kTimeWait);
+  return c;
+}
+
 }  // namespace xtcp::tcp::test

@@ -38,17 +38,7 @@ TEST_CASE("TIME-WAIT: a newer SYN may reopen the tuple (RFC 6191)", "[close][tim
 }
 
 TEST_CASE("TIME-WAIT: with timestamps the TSval decides reuse (RFC 6191 2)", "[close][timewait][timestamps]") {
-  TcpConfig cfg = config();
-  cfg.timestamps = true;
-  auto c = syn_sent(cfg);
-  send(*c, 0, {.seq = R, .ack = L + 1, .flags = SYN | ACK, .window = 8192,
-               .options = {.mss = 1000, .timestamps = wire::Timestamps{1000, 0}}});
-  REQUIRE(c->info().timestamps);
-  c->close();
-  drain(*c, 0);
-  send(*c, 1, {.seq = R + 1, .ack = L + 2, .flags = FIN | ACK, .window = 8192,
-               .options = {.timestamps = wire::Timestamps{1001, 0}}});
-  REQUIRE(c->state() == State::kTimeWait);
+  auto c = time_wait_with_timestamps();
   TcpRepr older{.seq = R + 100000, .flags = SYN, .options = {.timestamps = wire::Timestamps{1000, 0}}};
   TcpRepr newer{.seq = R, .flags = SYN, .options = {.timestamps = wire::Timestamps{1002, 0}}};
   CHECK_FALSE(c->accepts_new_syn(older));
