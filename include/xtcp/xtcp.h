@@ -181,6 +181,17 @@ int xtcp_fd(xtcp_ctx *ctx, int sock);
 int xtcp_wait_prepare(xtcp_ctx *ctx, int sock, short events);
 int xtcp_wait_finish(xtcp_ctx *ctx, int sock);
 
+/* Counters for edge-triggered readiness (epoll's EPOLLET over xtcp): the
+ * kernel's epoll reports an edge on every arrival, not only when a bit turns
+ * on, so an app that read a request without draining to EAGAIN still hears
+ * of the next one. An edge is a counter that moved since the last report. */
+struct xtcp_progress {
+  uint64_t rx_delivered; /* bytes xtcpd has put in the receive ring, ever */
+  uint64_t state;        /* the connection's state word (FIN, error, close) */
+};
+/* 0, or -1 + EBADF when `sock` is not a connection of `ctx`. No syscall. */
+int xtcp_get_progress(xtcp_ctx *ctx, int sock, struct xtcp_progress *out);
+
 /* A sentence for an errno value as libxtcp returns it. Never NULL. */
 const char *xtcp_strerror(int err);
 /* This thread's last failure in detail ("" if none). Never NULL. */

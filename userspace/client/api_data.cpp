@@ -199,6 +199,14 @@ extern "C" int xtcp_wait_prepare(xtcp_ctx* ctx, int sock, short events) {
   return conn_revents(ctx, *c, events);
 }
 
+extern "C" int xtcp_get_progress(xtcp_ctx* ctx, int sock, xtcp_progress* out) {
+  ConnHandle* c = ctx->conn(sock);
+  if (!c) return bad_handle(sock, "a connection");
+  out->rx_delivered = c->channel.rx_delivered();
+  out->state = c->channel.peek_events();
+  return 0;
+}
+
 extern "C" int xtcp_wait_finish(xtcp_ctx* ctx, int sock) {
   if (ctx->listener(sock)) return 0;
   ConnHandle* c = ctx->conn(sock);

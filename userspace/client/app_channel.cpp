@@ -160,6 +160,9 @@ size_t AppChannel::rx_available() {
   return static_cast<size_t>(prod - rx_cons_);
 }
 
+uint64_t AppChannel::rx_delivered() const { return load(hdr_->rx.prod.value, std::memory_order_acquire); }
+uint64_t AppChannel::peek_events() const { return load(hdr_->events, std::memory_order_acquire); }
+
 RingSpans<const uint8_t> AppChannel::readable() {
   return spans_at(std::span<const uint8_t>(rx_), rx_cons_, rx_available());
 }

@@ -97,6 +97,10 @@ class AppChannel {
   RingSpans<const uint8_t> readable();
   void consume(size_t n);
   size_t rx_available();
+  // The daemon's rx index: bytes ever delivered (for edge detection only).
+  uint64_t rx_delivered() const;
+  // The events word without remembering it (events() does, for kEvents).
+  uint64_t peek_events() const;
 
   // ---- state ----
   uint64_t events();  // acquire load; remembered for kEvents

@@ -24,14 +24,16 @@ uint32_t epoll_bits(short xtcp_ready, uint32_t events) {
   return r;
 }
 
-uint32_t edge_report(EdgeState& st, uint32_t ready, bool signalled, uint32_t in_gen, uint32_t out_gen) {
-  if (in_gen != st.in_gen) {
-    st.reported &= ~static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP);
-    st.in_gen = in_gen;
-  }
-  if (out_gen != st.out_gen) {
+uint32_t edge_report(EdgeState& st, uint32_t ready, bool signalled, const EdgeCounters& now) {
+  constexpr uint32_t kIn = EPOLLIN | EPOLLRDHUP;
+  if (now.in_gen != st.in_gen || now.rx_delivered != st.rx_delivered) st.reported &= ~kIn;
+  if (now.state != st.state) st.reported = 0;  // FIN, error or close: every bit is news
+  st.in_gen = now.in_gen;
+  st.rx_delivered = now.rx_delivered;
+  st.state = now.state;
+  if (now.out_gen != st.out_gen) {
     st.reported &= ~static_cast<uint32_t>(EPOLLOUT);
-    st.out_gen = out_gen;
+    st.out_gen = now.out_gen;
   }
   const bool fresh = (ready & ~st.reported) != 0 || (signalled && ready != 0);
   st.reported = ready;  // a bit that went off is an edge again when it returns

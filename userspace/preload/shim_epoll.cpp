@@ -89,7 +89,15 @@ uint32_t check(Reg& r) {
   const bool armed_now = x == 0;  // prepare announced the sleep
   if (s->stash_len > 0 && (want & XTCP_POLLIN)) x |= XTCP_POLLIN;  // peeked bytes
   uint32_t report = epoll_bits(static_cast<short>(x), r.events);
-  if (r.events & EPOLLET) report = edge_report(r.edge, report, r.signalled, s->in_gen, s->out_gen);
+  if (r.events & EPOLLET) {
+    EdgeCounters now{.in_gen = s->in_gen, .out_gen = s->out_gen};
+    xtcp_progress p{};
+    if (s->kind == SockKind::kConn && xtcp_get_progress(ctx, s->h, &p) == 0) {
+      now.rx_delivered = p.rx_delivered;
+      now.state = p.state;
+    }
+    report = edge_report(r.edge, report, r.signalled, now);
+  }
   r.signalled = false;
   if (s->kind != SockKind::kConn) return report;
   if (!armed_now && report == 0) {
