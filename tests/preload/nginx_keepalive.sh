@@ -22,28 +22,8 @@ PORT=8080
 e2e_daemon
 mkdir -p "$T/www" "$T/nginx"
 head -c 64 /dev/zero | tr '\0' x > "$T/www/r64"
-head -c 300000 /dev/urandom > "$T/www/blob"
-cat > "$T/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 100000;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
-  server {
-    listen $PORT;
-    root $T/www;
-  }
-}
-CONF
+e2e_random_file "$T/www/blob" 1
+pl_nginx_conf "$T/nginx" "keepalive_requests 100000;" "listen $PORT; root $T/www;"
 pl_bg nginx nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log"
 NGINX=$LAST_PID
 e2e_wait_listen $PORT 1 "$NGINX"
