@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git
   clang llvm libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool xdp-tools
-  libsystemd-dev nlohmann-json3-dev
+  libsystemd-dev nlohmann-json3-dev libseccomp-dev libcap-ng-dev
   # packaging (cpack -G DEB, dpkg-shlibdeps) and the unit check (systemd-analyze)
   dpkg-dev systemd
   # tests

@@ -46,11 +46,7 @@ e2e_wait_listen 5001 4
 e2e_wait_line "$T/http.log" "listening on" 10 "$HTTP"
 
 e2e_bg peer_sink in_peer socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null
-i=0
-until in_peer ss -Hltn "sport = :5002" | grep -q LISTEN; do
-  [ $i -lt 50 ] || e2e_fail "the peer's socat does not listen on 5002"
-  sleep 0.1; i=$((i + 1))
-done
+e2e_wait_kernel_listen "$PEER" 5002 "the peer's socat"
 e2e_bg cat_tx sh -c "exec ip netns exec $DUT $B/xtcp-cat --socket $SOCK $PEER4 5002 < /dev/zero > /dev/null"
 CAT_TX=$LAST_PID
 e2e_bg peer_src in_peer socat -u OPEN:/dev/zero "TCP:$DUT4:5001"
@@ -114,25 +110,7 @@ for pid in $CAT_RX $CAT_TX $CAT_IDLE $PERF $HTTP; do
 done
 
 # ---- the kernel owns the link again ----
-i=0
-while ip -n "$DUT" link show dev "$DIF" | grep -q xdp; do
-  [ $i -lt 50 ] || e2e_fail "XDP still attached to $DIF 5 s after the kill"
-  sleep 0.1; i=$((i + 1))
-done
-e2e_log "no XDP program on $DIF"
-in_peer ping -c 1 -W 2 "$DUT4" > /dev/null || e2e_fail "no ping reply from the dut after the crash"
-e2e_random_file "$T/k_in" 10
-e2e_bg ksrv in_dut socat -u TCP-LISTEN:5001,reuseaddr "CREATE:$T/k_out"
-KSRV=$LAST_PID
-i=0
-until in_dut ss -Hltn "sport = :5001" | grep -q LISTEN; do
-  [ $i -lt 50 ] || e2e_fail "kernel socat does not listen on 5001 in the dut"
-  sleep 0.1; i=$((i + 1))
-done
-e2e_bg kcli in_peer socat -u "OPEN:$T/k_in" "TCP:$DUT4:5001"
-e2e_expect_ok "peer socat -> kernel 5001" "$LAST_PID" 20
-e2e_expect_ok "kernel socat -l 5001" "$KSRV" 10
-e2e_same "kernel TCP on port 5001 after the crash" "$T/k_in" "$T/k_out"
+e2e_step_kernel_owns_link 5001 "the crash"
 
 # ---- a restarted xtcpd serves new connections ----
 E2E_DAEMON_PID=""

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/sandbox.h"
 #include "stack/fault_packet_io.h"
 #include "stack/time_wait_table.h"
 #include "xsk/config.h"
@@ -46,6 +47,8 @@ struct Config {
   uint32_t neighbour_cache = 4096;      // stack::kDefaultNeighbourCacheSize, per queue
   uint32_t max_time_wait = stack::kDefaultMaxTimeWait;  // records per queue
   uint32_t rto_min_ms = 200;            // tcp::kDefaultMinRto (like ip route ... rto_min)
+  SandboxMode sandbox = SandboxMode::kEnforce;  // after attach (sandbox.h)
+  bool sandbox_probe = false;           // tests only: SIGUSR1 -> a forbidden call
   // --fault (issue 6, tests only): off unless fault.any().
   stack::FaultConfig fault;
 };

@@ -75,7 +75,8 @@ void fill_random(T& bytes) {
 
 }  // namespace
 
-xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
+xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg,
+                                                        ResolutionHelper* resolver) {
   auto link = check_interface(cfg);
   if (!link) return link.error();
   std::unique_ptr<Dataplane> dp(new Dataplane());
@@ -99,6 +100,8 @@ xsk::Result<std::unique_ptr<Dataplane>> Dataplane::start(const Config& cfg) {
   base.tx_ring = cfg.conn_buffer;
   base.loop.policy = policy_of(cfg.poll);
   base.fault = cfg.fault;
+  base.drop_capabilities = cfg.sandbox != SandboxMode::kOff;
+  base.resolver = resolver;
   stack::ShardConfig& sc = base.shard;
   sc.local_mac.bytes = link->mac;
   sc.local_v4 = app.local_v4;

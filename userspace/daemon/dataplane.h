@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "daemon/resolution_helper.h"
 #include "daemon/app_stack.h"
 #include "daemon/config.h"
 #include "daemon/shard_unit.h"
@@ -23,7 +24,10 @@ class Dataplane : public StatsSource {
  public:
   // Checks the interface and its queue count, attaches, binds, starts the
   // shards, installs listeners. The error's message is one sentence.
-  static xsk::Result<std::unique_ptr<Dataplane>> start(const Config& cfg);
+  // `resolver` (may be null) takes the shards' neighbour resolution
+  // requests; with cfg.sandbox on, each shard thread drops its capabilities.
+  static xsk::Result<std::unique_ptr<Dataplane>> start(const Config& cfg,
+                                                        ResolutionHelper* resolver);
   ~Dataplane() override;
   Dataplane(const Dataplane&) = delete;
   Dataplane& operator=(const Dataplane&) = delete;

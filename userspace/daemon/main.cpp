@@ -22,6 +22,9 @@
 #include "daemon/dataplane.h"
 #include "daemon/options.h"
 #include "daemon/privileges.h"
+#include "daemon/resolution_helper.h"
+#include "daemon/sandbox.h"
+#include "xsk/netlink.h"
 #include "xtcp_version.h"
 
 namespace xtcp::daemon {
@@ -34,11 +37,13 @@ int fail(const std::string& sentence) {
 
 // SIGTERM/SIGINT are blocked in every thread (workers inherit the mask) and
 // read from a signalfd by the main loop, so shutdown runs in one place.
-int shutdown_signal_fd() {
+// With --sandbox-probe yes (tests), SIGUSR1 too: see serve().
+int shutdown_signal_fd(bool probe) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  if (probe) sigaddset(&set, SIGUSR1);
   if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return -1;
   signal(SIGPIPE, SIG_IGN);
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -76,7 +81,15 @@ void serve(ControlServer& server, AppStack& app, int sig_fd) {
       if (errno == EINTR) continue;
       return;
     }
-    if (fds[0].revents & POLLIN) return;
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo si{};
+      if (read(sig_fd, &si, sizeof si) == sizeof si && si.ssi_signo == SIGUSR1) {
+        make_forbidden_call();  // --sandbox-probe: enforce ends xtcpd here
+        std::fprintf(stderr, "xtcpd: sandbox probe: the forbidden call returned\n");
+        continue;
+      }
+      return;
+    }
     app.drain_completions();
     server.dispatch(fds.data() + 2, fds.size() - 2);
   }
@@ -95,7 +108,15 @@ int run(const Config& cfg) {
   const uint64_t umem_bytes = uint64_t{cfg.queues} * cfg.frames * cfg.frame_size;
   if (std::string why = privilege_problem(current_privileges(umem_bytes)); !why.empty())
     return fail(why);
-  int sig_fd = shutdown_signal_fd();
+  // Forked while single-threaded, before anything is attached: the one
+  // process that keeps CAP_NET_ADMIN (resolution_helper.h).
+  ResolutionHelper resolver;
+  if (cfg.sandbox != SandboxMode::kOff) {
+    if (auto idx = xsk::ifindex_of(cfg.iface); idx.ok()) {
+      if (std::string why = resolver.spawn(idx.value(), cfg.sandbox); !why.empty()) return fail(why);
+    }  // else Dataplane::start names the missing interface
+  }
+  int sig_fd = shutdown_signal_fd(cfg.sandbox_probe);
   if (sig_fd < 0) return fail("cannot set up signal handling: " + std::string(strerror(errno)));
   client::raise_fd_limit();  // 3 descriptors per connection, 4 per active open
   StatsProxy proxy;
@@ -103,7 +124,7 @@ int run(const Config& cfg) {
   if (server.listen(cfg.socket_path) < 0) return fail(server.error());
   if (std::string why = set_socket_group(cfg.socket_path, cfg.socket_group); !why.empty())
     return fail(why);
-  auto dp = Dataplane::start(cfg);
+  auto dp = Dataplane::start(cfg, resolver.pid() > 0 ? &resolver : nullptr);
   if (!dp) return fail(dp.message());
   Dataplane& plane = *dp.value();
   AppStack app(plane.shards(), plane.completions(), server, plane.app_config());
@@ -111,8 +132,18 @@ int run(const Config& cfg) {
   proxy.dataplane = &plane;
   proxy.app = &app;
   proxy.server = &server;
-  std::printf("ready iface=%s queues=%u mode=%s poll=%s socket=%s\n", cfg.iface.c_str(),
-              cfg.queues, plane.mode_name(), cfg.poll.c_str(), cfg.socket_path.c_str());
+  // Attached: from here on xtcpd parses bytes from the wire and from apps,
+  // so it keeps only what serving needs (sandbox.h). The shard threads
+  // dropped their capabilities as they started.
+  if (cfg.sandbox != SandboxMode::kOff) {
+    if (std::string why = drop_thread_capabilities(control_thread_capabilities()); !why.empty())
+      return fail(why);
+    if (std::string why = install_syscall_filter(cfg.sandbox, serving_syscalls()); !why.empty())
+      return fail(why);
+  }
+  std::printf("ready iface=%s queues=%u mode=%s poll=%s socket=%s sandbox=%s\n",
+              cfg.iface.c_str(), cfg.queues, plane.mode_name(), cfg.poll.c_str(),
+              cfg.socket_path.c_str(), sandbox_mode_name(cfg.sandbox));
   std::fflush(stdout);
   // Type=notify (xtcpd@.service): the unit is up once attached and
   // listening. Outside systemd NOTIFY_SOCKET is unset and this does nothing.

@@ -44,6 +44,12 @@ constexpr const char kUsage[] =
     "                       connection closes without TIME-WAIT, as Linux)\n"
     "  --rto-min MS         minimum retransmission timeout, 1..60000 ms\n"
     "                       (default 200, as Linux and ip route ... rto_min)\n"
+    "  --sandbox MODE       enforce|log|off (default enforce: once attached,\n"
+    "                       drop capabilities, no_new_privs, and a seccomp\n"
+    "                       filter that kills xtcpd on an unexpected system\n"
+    "                       call; log: allow and log such calls instead)\n"
+    "  --sandbox-probe yes  tests only: SIGUSR1 makes xtcpd make one system call\n"
+    "                       outside the filter's list (reboot)\n"
     "  --fault SPEC         tests only: inject faults into the data path, e.g.\n"
     "                       rx-drop=0.01,rx-reorder=0.01,tx-drop=0.001,seed=7\n"
     "                       (fractions for rx-drop, rx-dup, rx-reorder,\n"
@@ -63,7 +69,8 @@ constexpr std::string_view kValueOptions[] = {
     "--iface",     "--queues",      "--socket",        "--steer-port", "--xdp-mode",
     "--frame-size", "--frames",     "--ring-size",     "--poll",       "--conn-buffer",
     "--max-conns", "--max-app-conns", "--app-memory",  "--socket-group", "--time-wait",
-    "--max-time-wait", "--fault", "--neighbour-cache", "--rto-min"};
+    "--max-time-wait", "--fault", "--neighbour-cache", "--rto-min",
+    "--sandbox", "--sandbox-probe"};
 
 bool is_value_option(std::string_view name) {
   return std::find(std::begin(kValueOptions), std::end(kValueOptions), name) !=
@@ -106,6 +113,11 @@ std::string apply(Config& c, std::string_view name,
     if (value != "adaptive" && value != "busy" && value != "interrupt")
       return bad_value(name, "adaptive, busy or interrupt", value);
     c.poll = value;
+  } else if (name == "--sandbox") {
+    if (!parse_sandbox_mode(value, &c.sandbox)) return bad_value(name, "enforce, log or off", value);
+  } else if (name == "--sandbox-probe") {
+    if (value != "yes" && value != "no") return bad_value(name, "yes or no", value);
+    c.sandbox_probe = value == "yes";
   } else if (name == "--conn-buffer") {
     if (!parse_u32(value, 4096, 1u << 26, &c.conn_buffer) || !is_power_of_two(c.conn_buffer))
       return bad_value(name, "a power of two from 4096 to 67108864", value);

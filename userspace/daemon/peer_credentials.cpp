@@ -30,12 +30,22 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 // Capabilities are relative to a user namespace: only the daemon's counts.
+// /proc/<pid>/ns/user needs ptrace access, which the sandboxed control
+// thread (no CAP_SYS_PTRACE, sandbox.h) has only to processes of its own
+// uid; for the others the uid maps stand in, which ptrace does not guard:
+// a namespace whose map equals ours (all of uid space, for the initial one)
+// can be made only by someone already privileged over all of it.
 bool same_user_namespace(pid_t pid) {
   struct stat ours{};
   struct stat theirs{};
-  const std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
-  if (stat("/proc/self/ns/user", &ours) != 0 || stat(path.c_str(), &theirs) != 0) return false;
-  return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (stat("/proc/self/ns/user", &ours) != 0) return false;
+  if (stat((proc + "/ns/user").c_str(), &theirs) == 0)
+    return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+  if (errno != EACCES && errno != EPERM) return false;
+  const auto our_map = read_file("/proc/self/uid_map");
+  const auto their_map = read_file(proc + "/uid_map");
+  return our_map && their_map && !our_map->empty() && *our_map == *their_map;
 }
 
 // A pidfd polls readable once its process has exited (pidfd_open(2)).

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <ctime>
+#include <future>
+
+#include "daemon/sandbox.h"
 
 namespace xtcp::daemon {
 
@@ -41,6 +44,13 @@ tcp::Instant steady_now() {
   return tcp::Instant::from_micros(int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000);
 }
 
+// The resolver helper when xtcpd has one (it holds CAP_NET_ADMIN so the
+// shard need not); otherwise the shard asks over rtnetlink itself.
+static std::function<void(const xsk::IpAddr&)> resolution_hook(const UnitConfig& cfg) {
+  if (cfg.resolver == nullptr) return {};
+  return [helper = cfg.resolver](const xsk::IpAddr& hop) { (void)helper->request(hop); };
+}
+
 ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProgram& prog,
                      MemoryBudget& budget, CompletionQueue& completions)
     : index_(cfg.index),
@@ -50,7 +60,8 @@ ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProg
       neighbours_(stack::KernelNeighboursConfig{.ifindex = cfg.ifindex,
                                                 .retry = cfg.shard.neighbour_retry,
                                                 .cache_size = cfg.neighbour_cache,
-                                                .hash_key = cfg.shard.hash_key}),
+                                                .hash_key = cfg.shard.hash_key,
+                                                .request_resolution = resolution_hook(cfg)}),
       steering_(prog, cfg.index),
       memory_(cfg.index, cfg.rx_ring, cfg.tx_ring, budget),
       bridge_(cfg.index, memory_, completions) {
@@ -85,7 +96,20 @@ xsk::Result<std::unique_ptr<ShardUnit>> ShardUnit::start(const UnitConfig& cfg,
     return xsk::make_error(-EMFILE, "cannot create the shard's epoll or eventfd descriptors");
   u->stats_stale_ = true;
   u->publish_stats(false);
-  u->thread_ = std::thread([raw = u.get()] { raw->loop_->run(); });
+  // The thread drops its own capabilities (capset is per thread) before
+  // its first pass; start() returns once it has.
+  std::promise<std::string> dropped;
+  std::future<std::string> drop_result = dropped.get_future();
+  u->thread_ = std::thread([raw = u.get(), drop = cfg.drop_capabilities, &dropped] {
+    std::string why = drop ? drop_thread_capabilities({}) : std::string();
+    const bool ok = why.empty();
+    dropped.set_value(std::move(why));
+    if (ok) raw->loop_->run();
+  });
+  if (std::string why = drop_result.get(); !why.empty()) {
+    u->thread_.join();
+    return xsk::make_error(-EPERM, "shard " + std::to_string(cfg.index) + ": " + why);
+  }
   return u;
 }
 

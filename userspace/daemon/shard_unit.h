@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "daemon/channel_memory.h"
+#include "daemon/resolution_helper.h"
 #include "daemon/shard_bridge.h"
 #include "stack/fault_packet_io.h"
 #include "stack/kernel_neighbours.h"
@@ -61,6 +62,10 @@ struct UnitConfig {
   uint32_t neighbour_cache = 0;  // next-hop answers kept (LRU)
   ShardPeers* peers = nullptr;
   stack::FaultConfig fault;  // --fault (issue 6): off unless fault.any()
+  // --sandbox (sandbox.h): the shard thread drops every capability before
+  // its first pass; resolution requests go to this helper (may be null).
+  bool drop_capabilities = false;
+  ResolutionHelper* resolver = nullptr;
 };
 
 class ShardUnit {

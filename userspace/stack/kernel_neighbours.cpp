@@ -59,8 +59,12 @@ void KernelNeighbours::ask_kernel(NeighbourCache::Entry& e, tcp::Instant now) {
   // STALE and missing entries alike: the kernel (re)confirms with its own
   // ARP request / neighbour solicitation (RFC 4861 7.3.3), as it would if
   // it were the one sending to this neighbour.
-  if (!e.has_mac || (n.ok() && (n->state & NUD_STALE) != 0))
-    (void)xsk::request_neighbour_resolution(cfg_.ifindex, hop);
+  if (!e.has_mac || (n.ok() && (n->state & NUD_STALE) != 0)) {
+    if (cfg_.request_resolution)
+      cfg_.request_resolution(hop);
+    else
+      (void)xsk::request_neighbour_resolution(cfg_.ifindex, hop);
+  }
 }
 
 void KernelNeighbours::poll_changes(tcp::Instant now) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "stack/neighbour_cache.h"
 #include "stack/neighbour_resolver.h"
@@ -31,6 +32,10 @@ struct KernelNeighboursConfig {
   tcp::Duration watch_interval = kDefaultNeighbourWatchInterval;
   size_t cache_size = kDefaultNeighbourCacheSize;
   HashKey hash_key{};
+  // Sends the kernel's resolution request (RTM_NEWNEIGH, NTF_USE), which
+  // needs CAP_NET_ADMIN: xtcpd hands it to its resolver helper
+  // (daemon/resolution_helper.h); empty, this thread asks over rtnetlink.
+  std::function<void(const xsk::IpAddr&)> request_resolution;
 };
 
 class KernelNeighbours final : public NeighbourResolver {
