@@ -5,7 +5,7 @@
 //   * every thread drops all capabilities but what it still uses: the
 //     control thread keeps CAP_NET_BIND_SERVICE (it reserves an app's
 //     privileged port in the kernel, port_reservation.h); shard threads keep
-//     none (BPF map updates by fd need no capability since Linux 6.5);
+//     none (BPF map updates by descriptor and XSK kicks need none);
 //     the bounding set is cleared, so nothing can be regained;
 //   * PR_SET_NO_NEW_PRIVS, so no execve can grant any back;
 //   * a seccomp filter on every thread (TSYNC) allowing the system calls the

@@ -36,19 +36,19 @@ void print_fault_stats(uint32_t queue, const stack::FaultStats& f) {
                static_cast<unsigned long long>(f.tx_duplicated),
                static_cast<unsigned long long>(f.tx_corrupted));
 }
+// The resolver helper when xtcpd has one (it holds CAP_NET_ADMIN so the
+// shard need not); otherwise the shard asks over rtnetlink itself.
+std::function<void(const xsk::IpAddr&)> resolution_hook(const UnitConfig& cfg) {
+  if (cfg.resolver == nullptr) return {};
+  return [helper = cfg.resolver](const xsk::IpAddr& hop) { (void)helper->request(hop); };
+}
+
 }  // namespace
 
 tcp::Instant steady_now() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return tcp::Instant::from_micros(int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000);
-}
-
-// The resolver helper when xtcpd has one (it holds CAP_NET_ADMIN so the
-// shard need not); otherwise the shard asks over rtnetlink itself.
-static std::function<void(const xsk::IpAddr&)> resolution_hook(const UnitConfig& cfg) {
-  if (cfg.resolver == nullptr) return {};
-  return [helper = cfg.resolver](const xsk::IpAddr& hop) { (void)helper->request(hop); };
 }
 
 ShardUnit::ShardUnit(const UnitConfig& cfg, xsk::XskSocket& sock, xsk::SteerProgram& prog,
