@@ -14,7 +14,9 @@
 #          IPv6; kout: the dut's KERNEL sends to the peer (a reference for
 #          out: the same link and faults without xtcp in the path)
 #   TC     DROP_PPM:BURST:EVERY:DUP_PPM for the data direction's hook
-#          (peer egress for in, peer ingress for out), or - for none
+#          (peer egress for in, peer ingress for out), or - for none; a
+#          fifth field, :ACK_DROP_PPM, drops that fraction of the frames
+#          of the other direction too (the ACKs: loss both ways)
 #   XTCPD  an xtcpd --fault SPEC, or - for none
 # Without cells it runs the short CI subset below. Environment:
 #   FAULTS_JSON=FILE   append one JSON object per cell to FILE
@@ -174,6 +176,27 @@ tc_delta() {  # BEFORE AFTER NAME
   done | { read -r _a; read -r _b; echo $((_b - _a)); }
 }
 
+# The sending side's loss-recovery counters, "retrans=N timeouts=N
+# probes=N": the dut's kernel (nstat, its namespace) for kout, xtcpd's
+# totals over ended connections (queue0.ended_*) otherwise; for in cells
+# (the peer's kernel sends) the dut's figures are what it retransmitted.
+recovery_counters() {  # DIR
+  if [ "$1" = kout ]; then
+    ip netns exec "$DUT" nstat -asz TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes |
+      awk '$1 == "TcpRetransSegs" { r = $2 } $1 == "TcpExtTCPTimeouts" { t = $2 }
+           $1 == "TcpExtTCPLossProbes" { p = $2 } END { printf "retrans=%d timeouts=%d probes=%d", r, t, p }'
+  else
+    e2e_ctl stats | awk '$1 == "queue0.ended_retrans_segs" { r = $2 } $1 == "queue0.ended_timeouts" { t = $2 }
+      $1 == "queue0.ended_loss_probes" { p = $2 } END { printf "retrans=%d timeouts=%d probes=%d", r, t, p }'
+  fi
+}
+
+recovery_delta() {  # BEFORE AFTER (recovery_counters lines)
+  printf '%s\n%s\n' "$1" "$2" | awk '{ for (i = 1; i <= NF; i++) { split($i, p, "="); k[i] = p[1]
+      if (NR == 1) a[i] = p[2]; else b[i] = p[2] } n = NF }
+    END { for (i = 1; i <= n; i++) printf "%s%s=%d", (i > 1 ? " " : ""), k[i], b[i] - a[i] }'
+}
+
 run_cell() {  # NAME DIR MB TC XTCPD
   CELLS_RUN=$((CELLS_RUN + 1))
   start_daemon "$5"
@@ -182,15 +205,22 @@ run_cell() {  # NAME DIR MB TC XTCPD
     out|kout) _hook=ingress _addr=$DUT4 ;; out6) _hook=ingress _addr=$DUT6 ;;
     *) e2e_fail "cell $1: direction '$2' (in, out, in6, out6 or kout)" ;;
   esac
+  _ack_hook=egress
+  [ "$_hook" = egress ] && _ack_hook=ingress
   fault_set egress 0 0 0 0
   fault_set ingress 0 0 0 0
-  _tc="-"
+  _tc="-" _ack_drop=0
   if [ "$4" != - ]; then
     _tc=$4
-    # shellcheck disable=SC2086  # DROP:BURST:EVERY:DUP as four words
-    fault_set "$_hook" $(echo "$4" | tr ':' ' ')
+    # shellcheck disable=SC2046  # DROP:BURST:EVERY:DUP[:ACK_DROP] as words
+    set -- "$@" $(echo "$4" | tr ':' ' ')
+    [ $# = 9 ] || [ $# = 10 ] || e2e_fail "cell $1: TC '$4' (DROP_PPM:BURST:EVERY:DUP_PPM[:ACK_DROP_PPM])"
+    fault_set "$_hook" "$6" "$7" "$8" "$9"
+    [ $# = 10 ] && { _ack_drop=${10}; fault_set "$_ack_hook" "$_ack_drop" 1 0 0; }
   fi
   _before=$(fault_stats "$_hook")
+  _ack_before=$(fault_stats "$_ack_hook")
+  _rec_before=$(recovery_counters "$2")
   e2e_random_file "$T/in" "$3"
   rm -f "$T/out"
   PORT=$((PORT + 1))
@@ -204,6 +234,7 @@ run_cell() {  # NAME DIR MB TC XTCPD
     e2e_log "cell $1: conns samples:"; cat "$T/conns.samples" 2>/dev/null || true
   fi
   fault_set "$_hook" 0 0 0 0
+  fault_set "$_ack_hook" 0 0 0 0
   e2e_same "cell $1" "$T/in" "$T/out"
   e2e_daemon_alive
   _after=$(fault_stats "$_hook")
@@ -214,18 +245,33 @@ run_cell() {  # NAME DIR MB TC XTCPD
   if [ "$4" != - ] && [ $((_drop + _dup)) = 0 ]; then
     e2e_fail "cell $1: the tc injector ($4 on peer $_hook) faulted nothing"
   fi
+  _ack_after=$(fault_stats "$_ack_hook")
+  _ack_tcp=$(tc_delta "$_ack_before" "$_ack_after" tcp)
+  _ack_dropped=$(tc_delta "$_ack_before" "$_ack_after" drop)
+  if [ "$_ack_drop" != 0 ]; then
+    [ "$_ack_dropped" -gt 0 ] || e2e_fail "cell $1: the tc injector dropped no frame on peer $_ack_hook"
+    _tcstats="$_tcstats; peer $_ack_hook: $_ack_dropped dropped of $_ack_tcp"
+  fi
   e2e_check_no_leak 1 15
+  # After the leak check: every connection has ended, so its counts are in.
+  _rec=$(recovery_delta "$_rec_before" "$(recovery_counters "$2")")
+  _tcstats="$_tcstats; sender: $_rec"
   LAST_MALFORMED=$(e2e_stat queue0.rx_malformed)
   _rate=$(e2e_rate "$1" "$(stat -c %s "$T/out")" "$T0" "$T1")
   e2e_log "cell $1 dir=$2 mb=$3 tc[$_hook]=$_tc xtcpd=$5: OK, $_rate; $_tcstats"
   CELLS_OK=$((CELLS_OK + 1))
   if [ -n "${FAULTS_JSON:-}" ]; then
     awk -v n="$1" -v d="$2" -v mb="$3" -v tc="$_tc" -v x="$5" -v b="$(stat -c %s "$T/out")" \
-      -v s="$T0" -v e="$T1" -v tcp="$_tcp" -v dr="$_drop" -v du="$_dup" 'BEGIN {
+      -v s="$T0" -v e="$T1" -v tcp="$_tcp" -v dr="$_drop" -v du="$_dup" -v atcp="$_ack_tcp" \
+      -v adr="$_ack_dropped" -v rec="$_rec" 'BEGIN {
         t = e - s; if (t <= 0) t = 1e-6
         printf "{\"cell\":\"%s\",\"dir\":\"%s\",\"mb\":%d,\"tc\":\"%s\",\"xtcpd_fault\":\"%s\",", n, d, mb, tc, x
         printf "\"bytes\":%d,\"seconds\":%.3f,\"goodput_mbit\":%.1f,\"sha256_equal\":true,", b, t, b * 8 / t / 1e6
-        printf "\"tc_tcp_frames\":%d,\"tc_dropped\":%d,\"tc_duplicated\":%d}\n", tcp, dr, du
+        printf "\"tc_tcp_frames\":%d,\"tc_dropped\":%d,\"tc_duplicated\":%d,", tcp, dr, du
+        printf "\"tc_other_dir_frames\":%d,\"tc_other_dir_dropped\":%d,\"sender\":{", atcp, adr
+        k = split(rec, kv, " ")
+        for (i = 1; i <= k; i++) { split(kv[i], p, "="); printf "%s\"%s\":%d", (i > 1 ? "," : ""), p[1], p[2] }
+        printf "}}\n"
       }' >> "$FAULTS_JSON"
   fi
 }

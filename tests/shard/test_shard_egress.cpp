@@ -155,7 +155,16 @@ TEST_CASE("timers retransmit what the peer never received", "[shard][timers]") {
     CHECK(h.dropped_to_shard > 10);
     CHECK(peer_app.hash == stream_hash(6, 400'000));
     CHECK(shard_app.hash == stream_hash(7, 300'000));
-    CHECK(h.shard->connection(id)->info().retransmits > 0);
+    const tcp::TcpInfo info = h.shard->connection(id)->info();
+    CHECK(info.retransmits > 0);
+    // What the connection counted stays in the shard's totals once it ends.
+    CHECK(h.shard->stats().ended_retrans_segs == 0);
+    REQUIRE(h.execute(Command{.kind = CommandKind::kAbort, .conn = id}) == 0);
+    REQUIRE(h.run_until([&] { return h.events.closed.size() == 1; }));
+    CHECK(h.shard->stats().ended_retrans_segs == info.retransmits);
+    CHECK(h.shard->stats().ended_timeouts == info.rto_count);
+    CHECK(h.shard->stats().ended_recoveries == info.fast_retransmits);
+    CHECK(h.shard->stats().ended_loss_probes == info.tlp_probes);
   }
 }
 

@@ -210,6 +210,7 @@ void Shard::release_conn(ConnSlot& s, bool keep_steering) {
   const tcp::FourTuple tuple = s.conn->tuple();
   const tcp::TcpError err = s.conn->error();
   const ConnId id = id_of(s);
+  count_loss_recovery(s.conn->info());
   flows_.erase(tuple);
   if (!keep_steering && steering_.remove_flow(tuple) != 0) ++stats_.steering_errors;
   dirty_.remove(s);
@@ -223,6 +224,14 @@ void Shard::release_conn(ConnSlot& s, bool keep_steering) {
   ++s.generation;
   free_slots_.push_back(s.index);
   ++stats_.conns_closed;
+}
+
+void Shard::count_loss_recovery(const tcp::TcpInfo& i) {
+  stats_.ended_retrans_segs += i.retransmits;
+  stats_.ended_timeouts += i.rto_count;
+  stats_.ended_spurious_timeouts += i.spurious_rtos;
+  stats_.ended_recoveries += i.fast_retransmits;
+  stats_.ended_loss_probes += i.tlp_probes;
 }
 
 // RFC 9293 3.10.7.4 TIME-WAIT kept as a record (time_wait_table.h): the

@@ -190,6 +190,8 @@ class Shard {
   // keep_steering: the BPF flow entry stays (its TIME-WAIT record
   // still answers the tuple's segments).
   void release_conn(ConnSlot& s, bool keep_steering = false);
+  // Adds an ending connection's loss-recovery totals to stats_ (ended_*).
+  void count_loss_recovery(const tcp::TcpInfo& info);
   // Replaces a closed-by-app TIME-WAIT connection by a record; false
   // when it is not one (yet).
   bool retire_to_time_wait(ConnSlot& s, tcp::Instant now);

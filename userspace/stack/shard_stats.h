@@ -50,7 +50,15 @@ namespace xtcp::stack {
   X(time_wait_expired)    /* records that lived their 2*MSL */                  \
   X(time_wait_reopened)   /* taken by a newer SYN (RFC 6191) */                 \
   X(time_wait_reset)      /* dropped on an acceptable RST */                    \
-  X(time_wait_acks)       /* ACKs sent from a record */
+  X(time_wait_acks)       /* ACKs sent from a record */                       \
+  /* Loss recovery of the connections that have ended, added up when each   \
+     is released (tcp::TcpInfo; Linux's nstat counts TcpRetransSegs,        \
+     TcpExtTCPTimeouts, TCPLossProbes as they happen). */                   \
+  X(ended_retrans_segs)   /* segments retransmitted, any cause */           \
+  X(ended_timeouts)       /* retransmission timeouts */                     \
+  X(ended_spurious_timeouts) /* of those, undone (RFC 3522) */              \
+  X(ended_recoveries)     /* RACK or duplicate-ACK recovery episodes */     \
+  X(ended_loss_probes)    /* RFC 8985 tail loss probes */
 
 struct ShardStats {
 #define XTCP_SHARD_FIELD(name) uint64_t name = 0;
