@@ -332,7 +332,9 @@ enum xtcp_ctl_option_id {
   XTCP_CTL_OPT_SNDBUF = 4,     /* uint32_t bytes, clamped to the tx ring */
   XTCP_CTL_OPT_CONGESTION = 5, /* char[16] "cubic" or "newreno", NUL-padded */
   XTCP_CTL_OPT_INFO = 6,       /* struct xtcp_ctl_tcp_info, GET only */
-  XTCP_CTL_OPT_LAST = 6
+  XTCP_CTL_OPT_USER_TIMEOUT = 7, /* uint32_t ms, 0..INT32_MAX, 0 = off (RFC 5482,
+                                    Linux TCP_USER_TIMEOUT) */
+  XTCP_CTL_OPT_LAST = 7
 };
 
 struct xtcp_ctl_keepalive {
@@ -377,7 +379,8 @@ static inline uint32_t xtcp_ctl_option_size(uint32_t option) {
   switch (option) {
     case XTCP_CTL_OPT_NODELAY:
     case XTCP_CTL_OPT_RCVBUF:
-    case XTCP_CTL_OPT_SNDBUF: return sizeof(uint32_t);
+    case XTCP_CTL_OPT_SNDBUF:
+    case XTCP_CTL_OPT_USER_TIMEOUT: return sizeof(uint32_t);
     case XTCP_CTL_OPT_KEEPALIVE: return sizeof(struct xtcp_ctl_keepalive);
     case XTCP_CTL_OPT_CONGESTION: return XTCP_CTL_CC_NAME_LEN;
     case XTCP_CTL_OPT_INFO: return sizeof(struct xtcp_ctl_tcp_info);
@@ -503,6 +506,9 @@ static inline int xtcp_ctl_option_value_ok(uint32_t option, const uint8_t *v) {
     case XTCP_CTL_OPT_SNDBUF:
       memcpy(&u, v, sizeof(u));
       return u > 0;
+    case XTCP_CTL_OPT_USER_TIMEOUT:
+      memcpy(&u, v, sizeof(u));
+      return u <= 0x7fffffffu;
     case XTCP_CTL_OPT_KEEPALIVE:
       memcpy(&k, v, sizeof(k));
       return k.enable <= 1 && k.idle_s >= 1 && k.idle_s <= 86400 && k.interval_s >= 1 &&

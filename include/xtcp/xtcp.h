@@ -114,7 +114,10 @@ enum xtcp_option {
   XTCP_RCVBUF = 3,     /* int bytes (clamped to the ring; getopt: effective) */
   XTCP_SNDBUF = 4,     /* int bytes */
   XTCP_CONGESTION = 5, /* char[16] "cubic" or "newreno" */
-  XTCP_INFO = 6        /* struct xtcp_info, getopt only */
+  XTCP_INFO = 6,       /* struct xtcp_info, getopt only */
+  XTCP_USER_TIMEOUT = 7 /* int ms >= 0: abort (ETIMEDOUT) when sent data stays
+                           unacknowledged that long; 0 = the retry limits
+                           (as Linux TCP_USER_TIMEOUT) */
 };
 
 struct xtcp_keepalive {

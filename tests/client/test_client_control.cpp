@@ -214,6 +214,16 @@ TEST_CASE("options: set and read back, errors for bad values, INFO read-only", "
   CHECK(xtcp_setopt(ctx, s, XTCP_KEEPALIVE, &bad, sizeof bad) == -1);
   CHECK(errno == EINVAL);
 
+  int ut = 2500;
+  CHECK(xtcp_setopt(ctx, s, XTCP_USER_TIMEOUT, &ut, sizeof ut) == 0);
+  ut = 0;
+  len = sizeof ut;
+  CHECK(xtcp_getopt(ctx, s, XTCP_USER_TIMEOUT, &ut, &len) == 0);
+  CHECK(ut == 2500);
+  int negative = -1;
+  CHECK(xtcp_setopt(ctx, s, XTCP_USER_TIMEOUT, &negative, sizeof negative) == -1);
+  CHECK(errno == EINVAL);  // tcp(7)
+
   CHECK(xtcp_setopt(ctx, s, XTCP_CONGESTION, "newreno", 8) == 0);
   char cc[16] = {};
   len = sizeof cc;

@@ -82,8 +82,39 @@ TEST_CASE("RTO: user timeout bounds the retransmission time", "[retransmit][rto]
   drain(*c, 210);  // first RTO at 210
   drain(*c, 610);
   CHECK(c->state() == State::kEstablished);
-  drain(*c, 1410);  // 1200 ms after the first RTO
+  // The next backed-off RTO (1410) would overshoot: clamped to 210 + 500,
+  // as Linux's tcp_clamp_rto_to_user_timeout.
+  CHECK(c->poll_at() == ms(710));
+  expect_nothing(*c, 710);
+  CHECK(c->state() == State::kClosed);
   CHECK(c->error() == TcpError::kTimedOut);
+}
+
+TEST_CASE("RTO: TCP_USER_TIMEOUT set on a live connection, and cleared again", "[retransmit][rto]") {
+  TcpConfig cfg = config();
+  cfg.max_retransmits = 3;  // without a user timeout: 4th RTO at 3010 gives up
+  auto c = established(cfg);
+  SECTION("set: gives up at the first RTO + 300 ms") {
+    c->set_user_timeout(Duration::millis(300));
+    c->send(bytes("abc"));
+    drain(*c, 10);
+    drain(*c, 210);
+    CHECK(c->poll_at() == ms(510));
+    expect_nothing(*c, 510);
+    CHECK(c->error() == TcpError::kTimedOut);
+  }
+  SECTION("cleared (0): the retry count applies again") {
+    c->set_user_timeout(Duration::millis(300));
+    c->set_user_timeout(Duration::millis(0));
+    c->send(bytes("abc"));
+    drain(*c, 10);
+    drain(*c, 210);
+    drain(*c, 610);
+    drain(*c, 1410);
+    CHECK(c->state() == State::kEstablished);
+    expect_nothing(*c, 3010);
+    CHECK(c->error() == TcpError::kTimedOut);
+  }
 }
 
 TEST_CASE("RTO: go-back-N resends from SND.UNA with cwnd 1 MSS (RFC 5681 3.1)", "[retransmit][rto]") {
@@ -266,6 +297,21 @@ TEST_CASE("Keepalive: probes after idle, gives up after the count (RFC 1122 4.2.
   }
 }
 
+TEST_CASE("Keepalive with a user timeout: gives up when nothing arrived for that long, not after the count", "[keepalive]") {
+  TcpConfig cfg = config();
+  cfg.keepalive = true;
+  cfg.keepalive_idle = Duration::seconds(10);
+  cfg.keepalive_interval = Duration::seconds(1);
+  cfg.keepalive_count = 3;
+  cfg.user_timeout = Duration::millis(14500);  // Linux tcp_keepalive_timer: replaces the count
+  auto c = established(cfg);  // last segment received at 0
+  TcpRepr probe{.seq = L, .ack = R + 1, .flags = ACK, .window = 4096};
+  for (int64_t t = 10000; t <= 14000; t += 1000) expect(*c, t, {probe});  // 5 probes > count
+  CHECK(c->state() == State::kEstablished);
+  expect_nothing(*c, 15000);  // 15 s of silence >= 14.5 s
+  CHECK(c->error() == TcpError::kTimedOut);
+}
+
 TEST_CASE("Keepalive: off by default, no timer", "[keepalive]") {
   auto c = established();
   CHECK(c->poll_at() == Instant::never());
@@ -357,6 +403,37 @@ TEST_CASE("Genuine RTO: an ACK echoing the retransmission's TSval keeps the RTO 
   Sent s;
   REQUIRE(poll(*e.c, 1060, s));
   CHECK(s.repr.seq == L + 989);
+}
+
+}  // namespace xtcp::tcp::test
+
+namespace xtcp::tcp::test {
+
+TEST_CASE("TCP_CONGESTION: a live connection switches algorithm and keeps its window", "[retransmit][cc]") {
+  TcpConfig cfg = config();
+  cfg.cc = CcAlgorithm::kCubic;
+  auto c = established(cfg);
+  REQUIRE(std::string(c->info().cc) == "cubic");
+  // Grow the window past the initial one: a full window acknowledged.
+  send(*c, 1, {.seq = R + 1, .ack = L + 1, .flags = ACK, .window = 65535});
+  c->send(pattern(10000));
+  uint32_t sent = 0;
+  for (const Sent& seg : drain(*c, 10)) sent += static_cast<uint32_t>(seg.payload.size());
+  REQUIRE(sent > 0);
+  send(*c, 50, {.seq = R + 1, .ack = L + 1 + sent, .flags = ACK, .window = 65535});
+  const uint32_t cwnd = c->info().cwnd;
+  REQUIRE(cwnd > 10000);
+  c->set_congestion(CcAlgorithm::kNewReno);
+  CHECK(std::string(c->info().cc) == "newreno");
+  CHECK(c->info().cwnd == cwnd);
+  c->set_congestion(CcAlgorithm::kNewReno);  // the same one again: nothing changes
+  CHECK(c->info().cwnd == cwnd);
+  // The connection keeps sending under it.
+  c->send(pattern(4000));
+  CHECK(drain(*c, 60).size() == 4);
+  c->set_congestion(CcAlgorithm::kCubic);
+  CHECK(std::string(c->info().cc) == "cubic");
+  CHECK(c->info().cwnd == cwnd);
 }
 
 }  // namespace xtcp::tcp::test

@@ -158,3 +158,31 @@ TEST_CASE("set_mss redoes IW before data, keeps bytes after", "[newreno]") {
   cc.set_mss(1000);
   CHECK(cc.cwnd() == 16060);
 }
+
+TEST_CASE("resume: an algorithm taking over a live connection continues from its window", "[cc]") {
+  // Linux keeps snd_cwnd and snd_ssthresh across a TCP_CONGESTION change.
+  NewReno from(kMss);
+  Sim sim{from, kMss};
+  sim.grow_to(100 * kMss);
+  sim.loss_and_recovery();  // cwnd = ssthresh = 50 segments
+  for (auto algo : {CcAlgorithm::kNewReno, CcAlgorithm::kCubic}) {
+    auto to = make_congestion_control(algo, kMss);
+    to->resume(from.cwnd(), from.ssthresh());
+    CHECK(to->cwnd() == 50 * kMss);
+    CHECK(to->ssthresh() == 50 * kMss);
+    CHECK_FALSE(to->in_slow_start());
+    to->set_mss(kMss);  // a later MSS update does not redo the initial window
+    CHECK(to->cwnd() == 50 * kMss);
+    Sim next{*to, kMss};
+    next.now = sim.now;
+    next.round(1);  // congestion avoidance, not slow start
+    CHECK(to->cwnd() > 50 * kMss);
+    CHECK(to->cwnd() < 60 * kMss);
+  }
+  SECTION("out-of-range values are clamped: at least 1 MSS of window, 2 MSS of ssthresh") {
+    auto to = make_congestion_control(CcAlgorithm::kCubic, kMss);
+    to->resume(0, 0);
+    CHECK(to->cwnd() == kMss);
+    CHECK(to->ssthresh() == 2 * kMss);
+  }
+}

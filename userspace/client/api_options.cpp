@@ -19,13 +19,15 @@ static_assert(int{XTCP_NODELAY} == int{XTCP_CTL_OPT_NODELAY} &&
               int{XTCP_RCVBUF} == int{XTCP_CTL_OPT_RCVBUF} &&
               int{XTCP_SNDBUF} == int{XTCP_CTL_OPT_SNDBUF} &&
               int{XTCP_CONGESTION} == int{XTCP_CTL_OPT_CONGESTION} &&
-              int{XTCP_INFO} == int{XTCP_CTL_OPT_INFO},
+              int{XTCP_INFO} == int{XTCP_CTL_OPT_INFO} &&
+              int{XTCP_USER_TIMEOUT} == int{XTCP_CTL_OPT_USER_TIMEOUT},
               "public option numbers are the wire numbers");
 
 namespace {
 
 bool int_option(int option) {
-  return option == XTCP_NODELAY || option == XTCP_RCVBUF || option == XTCP_SNDBUF;
+  return option == XTCP_NODELAY || option == XTCP_RCVBUF || option == XTCP_SNDBUF ||
+         option == XTCP_USER_TIMEOUT;
 }
 
 // Public value -> wire value; false if len does not fit the option.

@@ -1,8 +1,11 @@
 // AppStack: SET_OPTION / GET_OPTION (include/xtcp/control.h option ids).
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "daemon/app_stack.h"
+#include "tcp/congestion/congestion_control.h"
 
 namespace xtcp::daemon {
 
@@ -24,10 +27,6 @@ void option_reply(Reply* out, const xtcp_ctl_option& req, const void* value, uin
   m->value_len = len;
   std::memcpy(m->value, value, len);
 }
-
-// The congestion controller is chosen when the connection is created
-// (tcp::TcpConfig::cc); this xtcpd uses the engine's default for all.
-constexpr const char* kCcName = "cubic";
 
 }  // namespace
 
@@ -61,13 +60,25 @@ bool AppStack::on_set_option(Session& s, const xtcp_ctl_option& m, Reply* out) {
       r->options.rcvbuf = read_u32(m.value);
       break;
     case XTCP_CTL_OPT_SNDBUF: r->options.sndbuf = read_u32(m.value); break;
-    case XTCP_CTL_OPT_CONGESTION:
-      if (std::strcmp(reinterpret_cast<const char*>(m.value), kCcName) != 0) {
-        error(out, m.hdr.seq, XTCP_CTL_SET_OPTION, ENOPROTOOPT,
-              "this xtcpd runs every connection with cubic; other algorithms are not selectable "
-              "per connection");
+    case XTCP_CTL_OPT_CONGESTION: {
+      // NUL-terminated: xtcp_ctl_option_value_ok checked it.
+      const char* name = reinterpret_cast<const char*>(m.value);
+      const std::optional<tcp::CcAlgorithm> cc = tcp::parse_cc_algorithm(name);
+      if (!cc) {  // Linux's answer to an unknown algorithm (tcp(7) TCP_CONGESTION)
+        error(out, m.hdr.seq, XTCP_CTL_SET_OPTION, ENOENT,
+              std::string("no congestion control \"") + name + "\" (xtcpd has cubic and newreno)");
         return true;
       }
+      r->options.cc = *cc;
+      post_or_retry(key.first, stack::Command{.kind = stack::CommandKind::kSetCongestion,
+                                              .conn = key.second, .cc = *cc});
+      break;
+    }
+    case XTCP_CTL_OPT_USER_TIMEOUT:
+      r->options.user_timeout_ms = read_u32(m.value);
+      post_or_retry(key.first,
+                    stack::Command{.kind = stack::CommandKind::kSetUserTimeout, .conn = key.second,
+                                   .user_timeout = tcp::Duration::millis(r->options.user_timeout_ms)});
       break;
     default:
       error(out, m.hdr.seq, XTCP_CTL_SET_OPTION, ENOPROTOOPT, "option cannot be set");
@@ -104,10 +115,13 @@ bool AppStack::on_get_option(Session& s, const xtcp_ctl_option& m, Reply* out) {
     }
     case XTCP_CTL_OPT_CONGESTION: {
       char name[XTCP_CTL_CC_NAME_LEN] = {};
-      std::strncpy(name, kCcName, sizeof(name) - 1);
+      std::strncpy(name, tcp::cc_algorithm_name(r->options.cc), sizeof(name) - 1);
       option_reply(out, m, name, sizeof(name));
       break;
     }
+    case XTCP_CTL_OPT_USER_TIMEOUT:
+      option_reply(out, m, &r->options.user_timeout_ms, sizeof(r->options.user_timeout_ms));
+      break;
     case XTCP_CTL_OPT_INFO: {
       const xtcp_ctl_tcp_info info = r->dc->snap.to_info();
       option_reply(out, m, &info, sizeof(info));

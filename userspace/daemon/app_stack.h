@@ -92,6 +92,8 @@ class AppStack final : public AppApi {
     xtcp_ctl_keepalive keepalive{};
     uint32_t rcvbuf = 0;
     uint32_t sndbuf = 0;
+    tcp::CcAlgorithm cc = tcp::kDefaultCc;  // what the shard runs (tcp::TcpConfig::cc)
+    uint32_t user_timeout_ms = 0;
   };
   struct ConnRec {
     uint32_t session = 0;   // 0: no app holds it any more

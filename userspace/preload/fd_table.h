@@ -45,6 +45,8 @@ struct Sock {
   int keep_cnt = -1;
   int rcvbuf = -1;
   int sndbuf = -1;
+  char congestion[16] = {};  // TCP_CONGESTION ("" unset)
+  int user_timeout_ms = -1;  // TCP_USER_TIMEOUT
   // SO_RCVTIMEO / SO_SNDTIMEO in ms (-1: wait forever, the default).
   int rcvtimeo_ms = -1;
   int sndtimeo_ms = -1;

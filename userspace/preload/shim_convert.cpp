@@ -30,6 +30,12 @@ void apply_options(xtcp_ctx* ctx, Sock* s) {
   if (s->rcvbuf > 0) xtcp_setopt(ctx, s->h, XTCP_RCVBUF, &s->rcvbuf, sizeof(int));
   if (s->sndbuf > 0) xtcp_setopt(ctx, s->h, XTCP_SNDBUF, &s->sndbuf, sizeof(int));
   if (s->keepalive > 0) apply_keepalive(ctx, s);
+  // A name the kernel took but xtcp lacks leaves the default (getsockopt
+  // then tells the truth).
+  if (s->congestion[0] != '\0')
+    xtcp_setopt(ctx, s->h, XTCP_CONGESTION, s->congestion, sizeof s->congestion);
+  if (s->user_timeout_ms >= 0)
+    xtcp_setopt(ctx, s->h, XTCP_USER_TIMEOUT, &s->user_timeout_ms, sizeof(int));
 }
 
 void apply_keepalive(xtcp_ctx* ctx, Sock* s) {

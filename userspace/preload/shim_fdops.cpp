@@ -135,13 +135,19 @@ int getsockopt_xtcp(Sock* s, int level, int name, void* val, socklen_t* len) {
       case TCP_CONGESTION: {
         char cc[16] = {};
         size_t n = sizeof cc;
-        if (!conn) std::strcpy(cc, "cubic");
+        if (!conn) std::strcpy(cc, s->congestion[0] != '\0' ? s->congestion : "cubic");
         else if (xtcp_getopt(shim().ctx, s->h, XTCP_CONGESTION, cc, &n) < 0) return -1;
+        // Linux names its NewReno "reno" (and refuses "newreno"): an app
+        // reads back the name it would see on the kernel.
+        if (std::strcmp(cc, "newreno") == 0) std::strcpy(cc, "reno");
         const socklen_t out = *len < sizeof cc ? *len : sizeof cc;
         std::memcpy(val, cc, out);
         *len = out;
         return 0;
       }
+      case TCP_USER_TIMEOUT:
+        return conn ? xtcp_int_opt(s, XTCP_USER_TIMEOUT, val, len)
+                    : put_int(val, len, s->user_timeout_ms > 0 ? s->user_timeout_ms : 0);
       case TCP_KEEPIDLE: return put_int(val, len, s->keep_idle > 0 ? s->keep_idle : 7200);
       case TCP_KEEPINTVL: return put_int(val, len, s->keep_intvl > 0 ? s->keep_intvl : 75);
       case TCP_KEEPCNT: return put_int(val, len, s->keep_cnt > 0 ? s->keep_cnt : 9);
@@ -208,14 +214,22 @@ int setsockopt_common(Sock* s, int level, int name, const void* val, socklen_t l
         if (conn && s->keepalive > 0) apply_keepalive(ctx, s);
         return 0;
       case TCP_CONGESTION: {
+        if (!val) return fail_errno(EFAULT);
         char cc[16] = {};
         std::memcpy(cc, val, len < sizeof cc - 1 ? len : sizeof cc - 1);
-        return conn ? xtcp_setopt(ctx, s->h, XTCP_CONGESTION, cc, sizeof cc) : 0;
+        if (conn && xtcp_setopt(ctx, s->h, XTCP_CONGESTION, cc, sizeof cc) < 0) return -1;
+        std::memcpy(s->congestion, cc, sizeof cc);  // a listener passes it on (accept)
+        return 0;
       }
+      case TCP_USER_TIMEOUT:  // tcp(7): unsigned int ms, negative is EINVAL
+        if (get_int(val, len, &v) < 0) return -1;
+        if (v < 0) return fail_errno(EINVAL);
+        if (conn && xtcp_setopt(ctx, s->h, XTCP_USER_TIMEOUT, &v, sizeof v) < 0) return -1;
+        s->user_timeout_ms = v;
+        return 0;
       case TCP_MAXSEG:
       case TCP_QUICKACK:
       case TCP_DEFER_ACCEPT:
-      case TCP_USER_TIMEOUT:
         return 0;  // accepted, not applied (docs/preload.md)
       default: return live ? fail_errno(ENOPROTOOPT) : 0;
     }

@@ -200,7 +200,8 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
         c->owner = shim().ctx_pid;
         c->nonblock = flags & SOCK_NONBLOCK;
         // Linux: an accepted socket inherits the listener's options
-        // (TCP_NODELAY, SO_KEEPALIVE and its timers, buffer sizes).
+        // (TCP_NODELAY, SO_KEEPALIVE and its timers, buffer sizes,
+        // TCP_CONGESTION, TCP_USER_TIMEOUT).
         c->nodelay = s->nodelay;
         c->keepalive = s->keepalive;
         c->keep_idle = s->keep_idle;
@@ -208,6 +209,8 @@ int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
         c->keep_cnt = s->keep_cnt;
         c->rcvbuf = s->rcvbuf;
         c->sndbuf = s->sndbuf;
+        std::memcpy(c->congestion, s->congestion, sizeof c->congestion);
+        c->user_timeout_ms = s->user_timeout_ms;
         c->rcvtimeo_ms = s->rcvtimeo_ms;
         c->sndtimeo_ms = s->sndtimeo_ms;
         apply_options(shim().ctx, c);

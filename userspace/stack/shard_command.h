@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "stack/shard_events.h"
+#include "tcp/congestion/congestion_control.h"
 #include "tcp/time.h"
 #include "wire/ip_address.h"
 
@@ -21,6 +22,8 @@ enum class CommandKind : uint8_t {
   kAbort,          // conn: RST now
   kSetNoDelay,     // conn, flag
   kSetKeepalive,   // conn, flag, idle, interval, count
+  kSetCongestion,  // conn, cc
+  kSetUserTimeout, // conn, user_timeout (0: off)
 };
 
 struct Command {
@@ -35,6 +38,8 @@ struct Command {
   tcp::Duration idle;
   tcp::Duration interval;
   uint8_t count = 0;
+  tcp::CcAlgorithm cc = tcp::CcAlgorithm::kCubic;
+  tcp::Duration user_timeout;
 };
 
 }  // namespace xtcp::stack

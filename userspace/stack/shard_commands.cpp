@@ -147,6 +147,8 @@ int Shard::on_conn_command(const Command& c) {
     case CommandKind::kAbort: conn.abort(); break;
     case CommandKind::kSetNoDelay: conn.set_no_delay(c.flag); break;
     case CommandKind::kSetKeepalive: conn.set_keepalive(c.flag, c.idle, c.interval, c.count); break;
+    case CommandKind::kSetCongestion: conn.set_congestion(c.cc); break;
+    case CommandKind::kSetUserTimeout: conn.set_user_timeout(c.user_timeout); break;
     default: return -EINVAL;
   }
   dirty_.mark(*s);

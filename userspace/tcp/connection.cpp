@@ -259,6 +259,19 @@ void Connection::set_keepalive(bool on, Duration idle, Duration interval, uint8_
   refresh_timer(last_now_);
 }
 
+void Connection::set_congestion(CcAlgorithm algo) {
+  if (parse_cc_algorithm(cc_->name()) == algo) return;  // already this one
+  // Before the handshake seg_mss() is a guess; the SYN's options call
+  // set_mss on whichever controller is in place then.
+  auto next = make_congestion_control(algo, seg_mss());
+  if (is_synchronized(state_)) next->resume(cc_->cwnd(), cc_->ssthresh());
+  cc_ = std::move(next);
+}
+
+void Connection::set_user_timeout(Duration timeout) {
+  cfg_.user_timeout = timeout;
+}
+
 bool Connection::can_read() const {
   return rx_.readable_len() > 0 || fin_received_ || error_ != TcpError::kNone;
 }

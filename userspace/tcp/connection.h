@@ -127,6 +127,13 @@ class Connection {
   // ---- options ----
   void set_no_delay(bool on) { cfg_.no_delay = on; }
   void set_keepalive(bool on, Duration idle, Duration interval, uint8_t count);
+  // TCP_CONGESTION: a synchronized connection continues from its current
+  // window under the new algorithm (CongestionControl::resume).
+  void set_congestion(CcAlgorithm algo);
+  // TCP_USER_TIMEOUT (RFC 5482, Linux semantics): abort with kTimedOut once
+  // sent data has gone unacknowledged this long, or keepalive probes unanswered;
+  // 0 restores the retry-count limits.
+  void set_user_timeout(Duration timeout);
   void set_trace(TraceHook hook) { trace_ = std::move(hook); }
 
   // ---- readiness and info ----
@@ -212,6 +219,7 @@ class Connection {
   uint32_t receive_window() const;
   wire::SeqNumber candidate_edge() const;
   uint32_t seg_mss() const;
+  bool keepalive_exhausted(const timer::Idle& idle, Instant now) const;
   void after_send(Instant now, wire::SeqNumber seq, uint32_t seq_len, bool is_rtx);
 
   // Sequence bookkeeping of the send side.

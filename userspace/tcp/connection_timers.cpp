@@ -32,7 +32,7 @@ void Connection::on_timers(Instant now) {
   } else if (auto* idle = std::get_if<timer::Idle>(&timer_)) {
     if (!cfg_.keepalive || !is_synchronized(state_)) {
       idle->keepalive_at = Instant::never();
-    } else if (idle->probes_sent >= cfg_.keepalive_count) {
+    } else if (keepalive_exhausted(*idle, now)) {
       enter_closed(TcpError::kTimedOut);  // the peer is gone
     } else {
       probe_now_ = true;
@@ -42,6 +42,15 @@ void Connection::on_timers(Instant now) {
   } else if (std::holds_alternative<timer::Close>(timer_)) {
     enter_closed(TcpError::kNone);  // 2 MSL over, or FIN-WAIT-2 timeout
   }
+}
+
+// RFC 1122 4.2.3.6 gives up after keepalive_count unanswered probes; with a
+// user timeout set, Linux instead gives up once probes are out and nothing
+// arrived for that long (RFC 5482 3: the user timeout bounds every wait).
+bool Connection::keepalive_exhausted(const timer::Idle& idle, Instant now) const {
+  if (cfg_.user_timeout.us > 0)
+    return idle.probes_sent > 0 && now - last_recv_ >= cfg_.user_timeout;
+  return idle.probes_sent >= cfg_.keepalive_count;
 }
 
 void Connection::on_retransmit_timeout(Instant now) {
@@ -58,7 +67,11 @@ void Connection::on_retransmit_timeout(Instant now) {
     return;
   }
   rtt_.backoff();  // RFC 6298 5.5
-  timer_ = timer::Retransmit{now + rtt_.rto()};  // 5.6
+  Instant next = now + rtt_.rto();  // 5.6
+  // As Linux (tcp_clamp_rto_to_user_timeout): the last backed-off RTO must
+  // not carry the connection past its user timeout.
+  if (cfg_.user_timeout.us > 0) next = std::min(next, first_rto_at_ + cfg_.user_timeout);
+  timer_ = timer::Retransmit{next};
   rtt_timing_ = false;
   if (handshake) {
     snd_.nxt = snd_.iss;  // resend SYN / SYN-ACK

@@ -30,4 +30,8 @@ std::optional<CcAlgorithm> parse_cc_algorithm(std::string_view name) {
   return std::nullopt;
 }
 
+const char* cc_algorithm_name(CcAlgorithm algo) {
+  return algo == CcAlgorithm::kCubic ? "cubic" : "newreno";
+}
+
 }  // namespace xtcp::tcp

@@ -51,6 +51,11 @@ class CongestionControl {
   virtual uint32_t cwnd() const = 0;      // bytes
   virtual uint32_t ssthresh() const = 0;  // bytes
   virtual void set_mss(uint32_t mss) = 0; // after the handshake fixes the effective MSS
+  // Takes over a live connection from another algorithm (TCP_CONGESTION on
+  // an established socket): continue from its window and ssthresh, as Linux
+  // keeps snd_cwnd and snd_ssthresh across tcp_reinit_congestion_control;
+  // the new algorithm's own history (undo state, epochs) starts empty.
+  virtual void resume(uint32_t cwnd, uint32_t ssthresh) = 0;
   virtual const char* name() const = 0;   // "newreno", "cubic"
 
   // RFC 5681 section 3.1: slow start while cwnd < ssthresh.
@@ -69,5 +74,7 @@ inline constexpr uint32_t kMaxCwnd = 1u << 30;
 std::unique_ptr<CongestionControl> make_congestion_control(CcAlgorithm, uint32_t mss);
 // "newreno" (alias "reno") or "cubic"; nullopt for anything else.
 std::optional<CcAlgorithm> parse_cc_algorithm(std::string_view name);
+// The name CongestionControl::name() gives for that algorithm.
+const char* cc_algorithm_name(CcAlgorithm algo);
 
 }  // namespace xtcp::tcp

@@ -167,4 +167,18 @@ void Cubic::set_mss(uint32_t mss) {
   cwnd_ = std::max(cwnd_, mss_);
 }
 
+void Cubic::resume(uint32_t cwnd, uint32_t ssthresh) {
+  cwnd_ = std::clamp<double>(cwnd, mss_, kMaxCwnd);
+  ssthresh_ = std::max<uint32_t>(ssthresh, static_cast<uint32_t>(2 * mss_));
+  // No congestion event of its own yet: the first epoch starts at the
+  // current window as its plateau (start_epoch, W_max <= cwnd_epoch).
+  w_max_ = 0;
+  cwnd_prior_ = 0;
+  epoch_start_.reset();
+  after_rto_ = false;
+  touched_ = true;
+  in_rto_ = false;
+  hystart_active_ = hystart_active_ && ssthresh == kInitialSsthresh;
+}
+
 }  // namespace xtcp::tcp

@@ -37,6 +37,7 @@ class Cubic final : public CongestionControl {
   uint32_t cwnd() const override;
   uint32_t ssthresh() const override { return ssthresh_; }
   void set_mss(uint32_t mss) override;
+  void resume(uint32_t cwnd, uint32_t ssthresh) override;
   const char* name() const override { return "cubic"; }
 
   // Introspection for tests and `xtcpctl conns` (SMSS units, seconds).

@@ -81,4 +81,12 @@ void NewReno::set_mss(uint32_t mss) {
   cwnd_ = std::max(cwnd_, mss_);
 }
 
+void NewReno::resume(uint32_t cwnd, uint32_t ssthresh) {
+  cwnd_ = std::clamp(cwnd, mss_, kMaxCwnd);
+  ssthresh_ = std::max(ssthresh, 2 * mss_);  // RFC 5681 eq. 4's floor
+  bytes_acked_ = 0;
+  touched_ = true;
+  in_rto_ = false;
+}
+
 }  // namespace xtcp::tcp

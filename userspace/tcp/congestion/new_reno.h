@@ -21,6 +21,7 @@ class NewReno final : public CongestionControl {
   uint32_t cwnd() const override { return cwnd_; }
   uint32_t ssthresh() const override { return ssthresh_; }
   void set_mss(uint32_t mss) override;
+  void resume(uint32_t cwnd, uint32_t ssthresh) override;
   const char* name() const override { return "newreno"; }
 
  private:
