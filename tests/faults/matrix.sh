@@ -24,6 +24,8 @@
 #   FAULTS_NET=N       subnet number (default 60; bench/faults.sh uses 61)
 #   FAULTS_SAMPLE=1    print `xtcpctl conns --json` samples (every 0.2 s)
 #                      of each transfer (diagnosing slow cells)
+#   FAULTS_XTCPD_ARGS="--poll busy ..."   extra xtcpd flags for every cell
+#                      (split on spaces: A/B runs of daemon settings)
 # e2e_lib.sh finds its helpers beside $0: run this file again with $0 in
 # tests/e2e (sh -c NAME sets $0; nothing is written there).
 if [ -z "${FAULTS_DIR:-}" ]; then
@@ -103,7 +105,9 @@ start_daemon() {  # SPEC or -
   [ "$1" = "$DAEMON_SPEC" ] && return 0
   stop_daemon
   DAEMON_SPEC=$1
-  if [ "$1" = - ]; then e2e_daemon; else e2e_daemon --fault "$1"; fi
+  # shellcheck disable=SC2086  # FAULTS_XTCPD_ARGS is a list of flags
+  if [ "$1" = - ]; then e2e_daemon ${FAULTS_XTCPD_ARGS:-}
+  else e2e_daemon --fault "$1" ${FAULTS_XTCPD_ARGS:-}; fi
 }
 
 # app.listeners counts a LISTEN as soon as xtcpd gets it; the shard puts
