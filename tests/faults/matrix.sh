@@ -24,6 +24,8 @@
 #   FAULTS_NET=N       subnet number (default 60; bench/faults.sh uses 61)
 #   FAULTS_SAMPLE=1    print `xtcpctl conns --json` samples (every 0.2 s)
 #                      of each transfer (diagnosing slow cells)
+#   FAULTS_PCAP=DIR    tcpdump (headers) on the peer's veth into DIR/CELL.pcap
+#                      per cell; bench/loss_pcap.py reads where time went
 #   FAULTS_XTCPD_ARGS="--poll busy ..."   extra xtcpd flags for every cell
 #                      (split on spaces: A/B runs of daemon settings)
 # e2e_lib.sh finds its helpers beside $0: run this file again with $0 in
@@ -232,7 +234,14 @@ run_cell() {  # NAME DIR MB TC XTCPD
     rm -f "$T/conns.samples"
     sample_conns & _sampler=$!; E2E_PIDS="$E2E_PIDS $_sampler"
   fi
+  if [ -n "${FAULTS_PCAP:-}" ]; then
+    command -v tcpdump >/dev/null || e2e_fail "FAULTS_PCAP needs tcpdump"
+    timeout "$CELL_TIMEOUT" ip netns exec "$PEER" tcpdump -q -i "$PIF" -s 100 \
+      -w "$FAULTS_PCAP/$1.pcap" tcp 2>/dev/null & _pcap=$!; E2E_PIDS="$E2E_PIDS $_pcap"
+    sleep 0.5  # tcpdump attaches before the first segment
+  fi
   "transfer_${2%6}" "$_addr" "$PORT"
+  [ -n "${FAULTS_PCAP:-}" ] && { sleep 0.2; kill -TERM "$_pcap" 2>/dev/null || true; }
   if [ "${FAULTS_SAMPLE:-}" = 1 ]; then
     kill "$_sampler" 2>/dev/null || true
     e2e_log "cell $1: conns samples:"; cat "$T/conns.samples" 2>/dev/null || true
