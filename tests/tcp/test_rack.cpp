@@ -91,10 +91,10 @@ TEST_CASE("TLP: a lost tail is probed after the PTO, not the RTO (RFC 8985 7)", 
   REQUIRE(drain(*c, 30).size() == 4);
   // The last two segments are lost; the first two are ACKed.
   send(*c, 50, {.seq = R + 1, .ack = L + 5001, .flags = ACK, .window = 20000});
-  // PTO = max(2 SRTT, 10 ms) with two segments in flight, well below the
+  // PTO = max(2 SRTT, 2 ms) with two segments in flight, well below the
   // 200 ms minimum RTO.
   Duration srtt = c->info().srtt;
-  Duration pto = std::max(srtt * 2, Duration::millis(10));
+  Duration pto = std::max(srtt * 2, Duration::millis(2));
   REQUIRE(pto < c->info().rto);
   CHECK(c->poll_at() == ms(50) + pto);
   Instant probe_at = ms(50) + pto;
@@ -112,6 +112,69 @@ TEST_CASE("TLP: a lost tail is probed after the PTO, not the RTO (RFC 8985 7)", 
   REQUIRE(v.size() == 1);
   CHECK(v[0].repr.seq == L + 5001);
   CHECK(c->info().rto_count == 0);
+}
+
+TEST_CASE("TLP: after lost ACKs the probe resends the last segment, and its D-SACK costs no cwnd", "[retransmit][rack][tlp]") {
+  auto c = sack_established();
+  auto d = pattern(12000);
+  // Ten segments fill the initial window; 2000 bytes wait for ACKs.
+  c->send(d);
+  REQUIRE(drain(*c, 10).size() == 10);
+  uint32_t cwnd = c->info().cwnd;
+  // Every segment arrives, every ACK is lost. The probe is the last
+  // segment again, not new data: a duplicate is answered at once, where a
+  // lone new segment would wait for the receiver's delayed ACK.
+  Duration pto = std::max(c->info().srtt * 2, Duration::millis(2));
+  REQUIRE(c->poll_at() == ms(10) + pto);
+  OutSegment out;
+  REQUIRE(c->poll_transmit(ms(10) + pto, out));
+  CHECK(out.repr.seq == L + 9001);
+  CHECK(out.payload_len() == 1000);
+  CHECK(c->info().tlp_probes == 1);
+  // The receiver's answer: everything, with a D-SACK for the probe.
+  int64_t t = (ms(10) + pto).us / 1000 + 9;
+  send(*c, t, sack_ack(L + 10001, L + 9001, L + 10001));
+  CHECK(c->info().dsacks == 1);
+  CHECK_FALSE(c->info().in_recovery);
+  CHECK(c->info().fast_retransmits == 0);
+  CHECK(c->info().cwnd >= cwnd);  // no congestion response (RFC 8985 7.4.1)
+  CHECK(c->info().rto_count == 0);
+  // The queued 2000 bytes follow.
+  std::vector<Sent> v = drain(*c, t);
+  REQUIRE(v.size() == 2);
+  CHECK(v[0].repr.seq == L + 10001);
+}
+
+TEST_CASE("TLP in recovery: when the ACKs after a retransmission are lost, the hole is probed, not timed out", "[retransmit][rack][tlp]") {
+  auto c = sack_established();
+  auto d = pattern(8000);
+  c->send(d);
+  REQUIRE(drain(*c, 10).size() == 8);
+  // Segment 1 lost, 2..8 SACKed: recovery resends it.
+  send(*c, 20, sack_ack(L + 1, L + 1001, L + 8001));
+  std::vector<Sent> v = drain(*c, 20);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].repr.seq == L + 1);
+  REQUIRE(c->info().in_recovery);
+  uint32_t ssthresh = c->info().ssthresh;
+  // Nothing comes back (the retransmission, or the ACK for it, is lost).
+  // With everything marked lost resent, the PTO runs in recovery too.
+  Duration pto = std::max(c->info().srtt * 2, Duration::millis(2));
+  REQUIRE(pto < c->info().rto);
+  REQUIRE(c->poll_at() == ms(20) + pto);
+  OutSegment out;
+  REQUIRE(c->poll_transmit(ms(20) + pto, out));
+  CHECK(out.repr.seq == L + 1);  // the oldest hole
+  CHECK(out.payload_len() == 1000);
+  CHECK(c->info().tlp_probes == 1);
+  // It arrives: the full ACK ends recovery with its one reduction.
+  int64_t t = (ms(20) + pto).us / 1000 + 9;
+  send(*c, t, {.seq = R + 1, .ack = L + 8001, .flags = ACK, .window = 20000});
+  CHECK_FALSE(c->info().in_recovery);
+  CHECK(c->info().ssthresh == ssthresh);
+  CHECK(c->info().cwnd == ssthresh);
+  CHECK(c->info().rto_count == 0);
+  CHECK(c->info().fast_retransmits == 1);
 }
 
 TEST_CASE("PRR: recovery sends about half a window while pipe > ssthresh (RFC 6937 3.1)", "[retransmit][rack][prr]") {

@@ -337,6 +337,7 @@ class Connection {
   bool tlp_owed_ = false;       // the PTO fired: send a probe
   bool tlp_in_flight_ = false;  // RFC 8985 7.4 TLP episode
   bool tlp_retrans_ = false;    // the probe was a retransmission
+  bool tlp_in_recovery_ = false;  // sent in recovery: no response owed
   wire::SeqNumber tlp_end_;     // SND.NXT after the probe
   uint32_t ack_delivered_ = 0;  // bytes this ACK acknowledged or SACKed
   // PRR (RFC 6937 3): RecoverFS, prr_delivered, prr_out, and what this

@@ -294,11 +294,13 @@ void Connection::after_send(Instant now, SeqNumber seq, uint32_t seq_len, bool i
       prr_room_ -= std::min(prr_room_, seq_len);
     }
   }
-  // RFC 8985 7.2: new data (not a probe) restarts the PTO.
+  // RFC 8985 7.2: new data (not a probe) restarts the PTO; so does a
+  // retransmission in recovery (arm_probe_timer: a probe once all marked
+  // lost was resent).
   auto* rt = std::get_if<timer::Retransmit>(&timer_);
   if (!rt) {
     arm_retransmit_timer(now);
-  } else if (!is_rtx && rt->kind != timer::Retransmit::Kind::kReorder) {
+  } else if ((!is_rtx || in_recovery_) && rt->kind != timer::Retransmit::Kind::kReorder) {
     arm_probe_timer(now);
   }
   last_send_ = now;

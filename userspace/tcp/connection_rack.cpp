@@ -14,9 +14,9 @@ using wire::TcpRepr;
 namespace {
 // RFC 8985 7.2: WCDelAckT, the worst-case delayed-ACK time of the peer.
 constexpr Duration kWorstCaseDelayedAck = Duration::millis(200);
-// The PTO's floor, as Linux (a timer finer than this mostly fires on
-// ACKs still in flight).
-constexpr Duration kMinPto = Duration::millis(10);
+// The PTO's floor, Linux's TCP_TIMEOUT_MIN (a timer finer than this mostly
+// fires on ACKs still in flight).
+constexpr Duration kMinPto = Duration::millis(2);
 }  // namespace
 
 bool Connection::is_dsack(const TcpRepr& seg) const {
@@ -32,15 +32,20 @@ bool Connection::is_dsack(const TcpRepr& seg) const {
 void Connection::rack_after_ack(const TcpRepr& seg, Instant now) {
   if (is_dsack(seg)) {
     ++stats_.dsacks;
-    rack_.on_dsack(snd_.una, snd_.max);
-    // RFC 8985 7.4: a D-SACK for the probe shows it was not needed.
-    if (tlp_in_flight_ && tlp_retrans_) tlp_in_flight_ = false;
+    if (tlp_in_flight_ && tlp_retrans_) {
+      // RFC 8985 7.4: a D-SACK for the probe shows it was not needed. It
+      // says nothing about reordering: the reordering window stays.
+      tlp_in_flight_ = false;
+    } else {
+      rack_.on_dsack(snd_.una, snd_.max);
+    }
   }
   if (tlp_in_flight_ && snd_.una >= tlp_end_) {
     // RFC 8985 7.4.2: the probe's retransmission repaired a loss that no
-    // recovery saw: the congestion response is still owed.
+    // recovery saw: the congestion response is still owed. (A probe sent
+    // in recovery belongs to that recovery's single reduction.)
     tlp_in_flight_ = false;
-    if (tlp_retrans_ && !in_recovery_) {
+    if (tlp_retrans_ && !in_recovery_ && !tlp_in_recovery_) {
       cc_->on_enter_recovery(static_cast<uint32_t>(snd_.max - snd_.una) + ack_delivered_, now);
       cc_->on_exit_recovery(now);
     }
@@ -106,11 +111,15 @@ uint32_t Connection::send_room() const {
 }
 
 bool Connection::arm_probe_timer(Instant now) {
-  // RFC 8985 7.2: with SACK, an RTT sample, no recovery, no probe out and
-  // nothing marked lost, the PTO is 2 SRTT (+ WCDelAckT for a single
-  // segment in flight), used only when it fires before the RTO would.
-  bool probe_ok = sack_ok_ && rtt_.has_sample() && !in_recovery_ && !tlp_in_flight_ &&
-                  retries_ == 0 && rack_.lost_bytes() == 0 && is_synchronized(state_);
+  // RFC 8985 7.2: with SACK, an RTT sample, no probe out and nothing marked
+  // lost, the PTO is 2 SRTT (+ WCDelAckT for a single segment in flight),
+  // used only when it fires before the RTO would. Unlike 7.2 (which keeps
+  // the PTO out of recovery) and like QUIC's PTO (RFC 9002 6.2), it also
+  // runs in recovery once every segment marked lost was resent: when the
+  // last ACKs of a recovery are lost, or the retransmission is, nothing
+  // else restarts the ACK clock before the RTO (200 ms or more).
+  bool probe_ok = sack_ok_ && rtt_.has_sample() && !tlp_in_flight_ && retries_ == 0 &&
+                  rack_.lost_bytes() == 0 && is_synchronized(state_);
   if (!probe_ok) return false;
   Duration pto = std::max(rtt_.srtt() * 2, kMinPto);
   if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + kWorstCaseDelayedAck;
@@ -145,20 +154,35 @@ bool Connection::emit_probe(Instant now, OutSegment& out) {
   if (!tlp_owed_) return false;
   tlp_owed_ = false;
   if (!syn_acked() || snd_.max == snd_.una) return false;
-  // RFC 8985 7.3: new data if the peer's window allows (cwnd does not
-  // limit a probe), else the last segment sent.
+  // RFC 8985 7.3 prefers new data and falls back to the last segment; xtcp
+  // resends the last segment first. After a PTO the usual cause on a short
+  // path is that the last ACKs were lost: a lone new segment is then held by
+  // the receiver's delayed ACK (40 ms in Linux, up to 500 ms by RFC 9293
+  // 3.8.6.3), while a duplicate is answered at once (RFC 9293 3.10.7.4,
+  // with a D-SACK, RFC 2883), and a lost last segment is repaired directly.
+  // In recovery the probe is the oldest hole: it repairs a lost
+  // retransmission, or is a duplicate when only the ACKs were lost. New data
+  // only when nothing unSACKed is left to resend (cwnd never limits a probe).
   uint32_t unsent = snd_.nxt == snd_.max ? unsent_bytes() : 0;
   int32_t wroom = (snd_.una + snd_.wnd) - snd_.nxt;
   SeqNumber seq;
   uint32_t len;
   bool rtx;
-  if (unsent > 0 && wroom >= static_cast<int32_t>(std::min(unsent, seg_mss()))) {
+  if (in_recovery_) {
+    if (!rack_.first_unsacked(&seq, &len)) return false;
+    len = std::min(len, seg_mss());
+    rtx = true;
+  } else if (rack_.last_unsacked(&seq, &len)) {
+    // The record's last MSS of data (its FIN, if any, rides along).
+    uint32_t fin = fin_queued_ && seq + len == fin_seq() + 1 ? 1 : 0;
+    uint32_t tail = std::min(len - fin, seg_mss());
+    seq = seq + (len - fin - tail);
+    len = tail;
+    rtx = true;
+  } else if (unsent > 0 && wroom >= static_cast<int32_t>(std::min(unsent, seg_mss()))) {
     seq = snd_.nxt;
     len = std::min(unsent, seg_mss());
     rtx = false;
-  } else if (rack_.last_unsacked(&seq, &len)) {
-    len = std::min(len, seg_mss());
-    rtx = true;
   } else {
     return false;
   }
@@ -173,6 +197,7 @@ bool Connection::emit_probe(Instant now, OutSegment& out) {
   ++stats_.tlp_probes;
   tlp_in_flight_ = true;
   tlp_retrans_ = rtx;
+  tlp_in_recovery_ = in_recovery_;
   tlp_end_ = snd_.max;
   after_send(now, seq, seq_len, rtx);
   return true;

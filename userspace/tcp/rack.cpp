@@ -207,6 +207,17 @@ bool Rack::first_lost(SeqNumber limit, SeqNumber* seq, uint32_t* len) const {
   return false;
 }
 
+bool Rack::first_unsacked(SeqNumber* seq, uint32_t* len) const {
+  for (size_t i = 0; i < count_; ++i) {
+    const Record& r = record(i);
+    if (r.sacked) continue;
+    *seq = r.start;
+    *len = bytes(r);
+    return true;
+  }
+  return false;
+}
+
 bool Rack::last_unsacked(SeqNumber* seq, uint32_t* len) const {
   for (size_t i = count_; i > 0; --i) {
     const Record& r = record(i - 1);

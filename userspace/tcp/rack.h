@@ -57,6 +57,8 @@ class Rack {
   bool first_lost(wire::SeqNumber limit, wire::SeqNumber* seq, uint32_t* len) const;
   // The highest record not SACKed (the TLP's retransmission, RFC 8985 7.3).
   bool last_unsacked(wire::SeqNumber* seq, uint32_t* len) const;
+  // The lowest record not SACKed: the oldest hole (a probe in recovery).
+  bool first_unsacked(wire::SeqNumber* seq, uint32_t* len) const;
   uint32_t lost_bytes() const { return lost_bytes_; }
   uint32_t sacked_records() const { return sacked_count_; }
   bool reordering_seen() const { return reordering_seen_; }
