@@ -161,8 +161,14 @@ int fault_inject(struct __sk_buff *skb)
   st = bpf_map_lookup_elem(&fi_state, &zero);
   if (!cfg || !st)
     return TC_ACT_OK;
+  /* STOLEN, not SHOT: on egress SHOT makes dev_queue_xmit() return
+   * NET_XMIT_DROP to the sending socket, and kernel TCP then treats the
+   * segment as never sent (it goes out again at once as new data, no hole,
+   * no retransmission counted) and enters CWR: a local congestion signal,
+   * not a loss. STOLEN reports success and frees the frame, which is what
+   * a loss on the wire looks like to the sender. */
   if (should_drop(cfg, st))
-    return TC_ACT_SHOT;
+    return TC_ACT_STOLEN;
   if (chance(cfg->dup_ppm))
     duplicate(skb);
   return TC_ACT_OK;

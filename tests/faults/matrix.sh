@@ -12,7 +12,8 @@
 # A CELL is  NAME/DIR/MB/TC/XTCPD  with
 #   DIR    in (peer -> dut) or out (dut -> peer) over IPv4; in6, out6 over
 #          IPv6; kout: the dut's KERNEL sends to the peer (a reference for
-#          out: the same link and faults without xtcp in the path)
+#          out: the same link and faults without xtcp in the path); kin:
+#          the peer sends to the dut's KERNEL (the reference for in)
 #   TC     DROP_PPM:BURST:EVERY:DUP_PPM for the data direction's hook
 #          (peer egress for in, peer ingress for out), or - for none; a
 #          fifth field, :ACK_DROP_PPM, drops that fraction of the frames
@@ -165,6 +166,22 @@ transfer_kout() {  # ADDR PORT
   T1=$(e2e_now)
 }
 
+# Reference: the peer sends to the dut's kernel TCP (a port xtcpd does not
+# steer).
+transfer_kin() {  # ADDR PORT
+  e2e_bg kdut timeout "$CELL_TIMEOUT" ip netns exec "$DUT" socat -u "TCP-LISTEN:$2,reuseaddr" "CREATE:$T/out"
+  _k=$LAST_PID _i=0
+  until ip netns exec "$DUT" ss -Hltn "sport = :$2" | grep -q LISTEN; do
+    [ $_i -lt 50 ] || e2e_fail "the dut's kernel socat does not listen on $2"
+    sleep 0.1; _i=$((_i + 1))
+  done
+  T0=$(e2e_now)
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$1:$2"
+  e2e_expect_ok "peer socat -> kernel $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_expect_ok "dut kernel socat" "$_k" 20
+  T1=$(e2e_now)
+}
+
 # Background: one timestamped `xtcpctl conns --json` line every 0.2 s.
 sample_conns() {
   _i=0
@@ -183,12 +200,14 @@ tc_delta() {  # BEFORE AFTER NAME
 }
 
 # The sending side's loss-recovery counters, "retrans=N timeouts=N
-# probes=N": the dut's kernel (nstat, its namespace) for kout, xtcpd's
-# totals over ended connections (queue0.ended_*) otherwise; for in cells
-# (the peer's kernel sends) the dut's figures are what it retransmitted.
+# probes=N": the dut's kernel (nstat, its namespace) for kout, the peer's
+# kernel for in and kin (it is the sender there), xtcpd's totals over ended
+# connections (queue0.ended_*) for out.
 recovery_counters() {  # DIR
-  if [ "$1" = kout ]; then
-    ip netns exec "$DUT" nstat -asz TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes |
+  _ns=""
+  case "$1" in kout) _ns=$DUT ;; in|in6|kin) _ns=$PEER ;; esac
+  if [ -n "$_ns" ]; then
+    ip netns exec "$_ns" nstat -asz TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes |
       awk '$1 == "TcpRetransSegs" { r = $2 } $1 == "TcpExtTCPTimeouts" { t = $2 }
            $1 == "TcpExtTCPLossProbes" { p = $2 } END { printf "retrans=%d timeouts=%d probes=%d", r, t, p }'
   else
@@ -207,9 +226,9 @@ run_cell() {  # NAME DIR MB TC XTCPD
   CELLS_RUN=$((CELLS_RUN + 1))
   start_daemon "$5"
   case "$2" in
-    in) _hook=egress _addr=$DUT4 ;; in6) _hook=egress _addr=$DUT6 ;;
+    in|kin) _hook=egress _addr=$DUT4 ;; in6) _hook=egress _addr=$DUT6 ;;
     out|kout) _hook=ingress _addr=$DUT4 ;; out6) _hook=ingress _addr=$DUT6 ;;
-    *) e2e_fail "cell $1: direction '$2' (in, out, in6, out6 or kout)" ;;
+    *) e2e_fail "cell $1: direction '$2' (in, out, in6, out6, kout or kin)" ;;
   esac
   _ack_hook=egress
   [ "$_hook" = egress ] && _ack_hook=ingress
