@@ -5,8 +5,9 @@
 # the stacks run by run, it measures bulk goodput (the real iperf3 client),
 # RR latency and rate (xtcp-perf, and sockperf's ping-pong), CRR connection rate,
 # nginx + ab / wrk and redis-benchmark (bench/compare_lib/apps.sh), RR with many
-# connections, dut CPU per GB and per transaction, idle xtcpd CPU and the
-# raw AF_XDP limit (bench/raw_afxdp.sh). Every figure is a median with min
+# connections, dut CPU per GB and per transaction, idle xtcpd CPU, the
+# raw AF_XDP limit (bench/raw_afxdp.sh) and, under random loss both ways
+# (issue 13), bulk both ways and 16 KB RR. Every figure is a median with min
 # and max. Results: bench/results/compare-<UTC time>.json, a table on
 # stdout, bench/RESULTS.md and PNG plots. How each figure is taken:
 # bench/compare_lib/aggregate.py (METHOD) and README.md (Performance).
@@ -16,6 +17,7 @@ set -euo pipefail
 usage() {
   cat >&2 <<'EOF'
 usage: bench/compare.sh [--quick | --smoke] [--runs N] [--seconds S] [--out DIR] [--no-raw]
+                        [--loss PCT]
   (default)     full set: 5 runs x 5 s per case, about 20 minutes
   --quick       reduced set: 3 runs x 2 s, 1 stream, no kernel+XDP case, scale 1
                 and 1000, under 3 minutes
@@ -25,6 +27,9 @@ usage: bench/compare.sh [--quick | --smoke] [--runs N] [--seconds S] [--out DIR]
   --out DIR     where the JSON, PNGs (and RESULTS.md) go (default bench/results,
                 with RESULTS.md in bench/)
   --no-raw      skip the raw AF_XDP limit
+  --loss PCT    the loss rows' random drop, % of the frames each way (default 1;
+                0 skips them): bulk both ways and RR 16384 B, offloads off, on
+                kernel TCP and xtcp, with the tc BPF injector on the peer's veth
 Environment: XTCP_BUILD (build dir with xtcpd, xtcpctl, xtcp-perf, xsk-blast, xtcp-run;
 default build/). Needs root (namespaces, XDP).
 EOF
@@ -37,7 +42,7 @@ PY=/usr/bin/python3
 build=${XTCP_BUILD:-$repo/build}
 command_line=$(echo "bench/compare.sh $*" | sed 's/ *$//')
 run_date=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
-mode=full runs="" seconds="" out_dir="" do_raw=1
+mode=full runs="" seconds="" out_dir="" do_raw=1 loss_pct=1
 while (( $# > 0 )); do
   case "$1" in
     --quick) mode=quick; shift ;;
@@ -46,6 +51,7 @@ while (( $# > 0 )); do
     --seconds|--duration) seconds=${2:?}; shift 2 ;;
     --out) out_dir=${2:?}; shift 2 ;;
     --no-raw) do_raw=0; shift ;;
+    --loss) loss_pct=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown argument '$1'" >&2; usage ;;
   esac
@@ -68,6 +74,12 @@ runs=${runs:-$def_runs}
 seconds=${seconds:-$def_seconds}
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --runs must be a positive integer" >&2; exit 2; }
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --seconds must be a positive integer" >&2; exit 2; }
+if ! [[ "$loss_pct" =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v p="$loss_pct" 'BEGIN { exit !(p < 100) }'; then
+  echo "compare.sh: --loss must be a percentage from 0 (no loss rows) to below 100, not '$loss_pct'" >&2; exit 2
+fi
+loss_pct=$(awk -v p="$loss_pct" 'BEGIN { printf "%g", p }')
+loss_ppm=$(awk -v p="$loss_pct" 'BEGIN { printf "%d", p * 10000 + 0.5 }')  # fault_inject's unit
+(( loss_ppm > 0 )) || loss_pct=0
 (( EUID == 0 )) || { echo "compare.sh: must run as root (network namespaces, XDP)" >&2; exit 1; }
 for bin in xtcpd xtcpctl xtcp-perf xsk-blast xtcp-run; do
   [[ -x "$build/$bin" ]] || { echo "compare.sh: $build/$bin is missing; build first (cmake --build build)" >&2; exit 1; }
@@ -75,6 +87,15 @@ done
 for tool in iperf3 ethtool ss "$PY"; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing; run vm-scripts/setup-deps.sh" >&2; exit 1; }
 done
+fault_obj=$build/bpf/fault_inject.bpf.o
+if (( loss_ppm > 0 )); then
+  for tool in tc bpftool python3; do
+    command -v "$tool" >/dev/null ||
+      { echo "compare.sh: $tool is missing (vm-scripts/setup-deps.sh), needed by the loss rows; or pass --loss 0" >&2; exit 1; }
+  done
+  [[ -f "$fault_obj" ]] ||
+    { echo "compare.sh: $fault_obj is missing; build target xtcp_fault_bpf (or pass --loss 0)" >&2; exit 1; }
+fi
 # The unmodified-program rows (nginx + ab / wrk, redis-benchmark) need all of these.
 apps=1
 for tool in nginx ab wrk redis-server redis-benchmark redis-cli curl; do
@@ -100,7 +121,7 @@ ports_kernel_iperf=5201 ports_xtcp_iperf=5202 ports_kernel_echo=5301 ports_xtcp_
 # Unmodified programs: iperf3 -s and sockperf sr on kernel TCP, and the
 # same binaries under xtcp-run (issue 7).
 ports_run_iperf=5203 ports_kernel_sockperf=5401 ports_run_sockperf=5402
-k_iperf="" k_echo="" k_sockperf="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid=""
+k_iperf="" k_echo="" k_sockperf="" xtcpd_pid="" x_iperf="" x_echo="" sampler_pid="" loss_attached=0
 r_iperf="" r_sockperf=""
 start_time=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)  # other load on the machine skews every figure
@@ -117,6 +138,9 @@ dump_logs() {
   done
 }
 die() { echo "compare.sh: $*" >&2; dump_logs; exit 1; }
+e2e_fail() { die "$*"; }  # fault_lib.sh's way to fail
+# shellcheck source=../tests/faults/fault_lib.sh
+. "$repo/tests/faults/fault_lib.sh"
 
 # ---- processes ---------------------------------------------------------
 
@@ -176,6 +200,7 @@ netns_pair_extra_cleanup() {
            $k_sockperf $k_echo $k_iperf; do
     stop_pid "$p"
   done
+  (( loss_attached )) && fault_detach "$PEER" "$PIF"  # the clsact qdisc and its filters
   for ns in "${PEER:-}" "${DUT:-}"; do
     [[ -n "$ns" ]] || continue
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -317,7 +342,7 @@ offload_state() {  # both ends' offload flags as ethtool -k shows them
   done
 }
 
-bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN
+bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN ["k=v ..." kept with the sample]
   local port=$ports_kernel_iperf pids=$k_iperf reverse=()
   [[ "$1" == xtcp ]] && { port=$ports_xtcp_iperf; pids="$xtcpd_pid $x_iperf"; }
   [[ "$1" == xtcp_run ]] && { port=$ports_run_iperf; pids="$xtcpd_pid $r_iperf"; }
@@ -325,17 +350,17 @@ bulk_case() {  # STACK DIR STREAMS OFFLOAD RUN
   [[ "$1" == kernel_xdp ]] && pids="$xtcpd_pid $k_iperf"
   [[ "$2" == out ]] && reverse=(-R)
   set_offload "$4"
-  measure bulk "$1" "$5" "dir=$2 streams=$3 offload=$4" "$pids" $(( seconds + 20 )) \
+  measure bulk "$1" "$5" "dir=$2 streams=$3 offload=$4${6:+ $6}" "$pids" $(( seconds + 20 )) \
     iperf3 -c "$DUT4" -p "$port" -t "$seconds" -P "$3" "${reverse[@]}" -J
 }
 
-rr_case() {  # KIND(rr|crr|scale) STACK CONNECTIONS RUN
-  local port=$ports_kernel_echo pids=$k_echo mode=rr
+rr_case() {  # KIND(rr|crr|scale) STACK CONNECTIONS RUN [SIZE (default 64) ["k=v ..."]]
+  local port=$ports_kernel_echo pids=$k_echo mode=rr size=${5:-64}
   [[ "$2" == xtcp ]] && { port=$ports_xtcp_echo; pids="$xtcpd_pid $x_echo"; }
   [[ "$1" == crr ]] && mode=crr
-  measure "$1" "$2" "$4" "size=64 connections=$3" "$pids" $(( seconds + 90 )) \
+  measure "$1" "$2" "$4" "size=$size connections=$3${6:+ $6}" "$pids" $(( seconds + 90 )) \
     "$build/xtcp-perf" client --stack kernel --mode "$mode" --host "$DUT4" --port "$port" \
-    --size 64 --duration "$seconds" --connections "$3" --json
+    --size "$size" --duration "$seconds" --connections "$3" --json
 }
 
 # sockperf's own ping-pong: `sockperf pp` in the peer against `sockperf sr`
@@ -367,6 +392,78 @@ idle_measure() {  # RUN: xtcpd's CPU with listeners but no traffic
   log "idle xtcpd run $1: $(tail -n 1 "$idle_file")"
 }
 
+# ---- loss rows (issue 13) -----------------------------------------------
+
+# The tc BPF injector (tests/faults/fault_lib.sh) on the PEER's veth, both
+# hooks: egress drops frames toward the dut, ingress frames from it. tc
+# sees skbs, and kernel TCP builds GSO skbs whatever ethtool's tso/gso say
+# (it segments them in software after tc egress): gso_max_segs 1 on both
+# veths makes one skb one segment, so the fraction is a segment loss rate
+# for both senders (as tests/faults/matrix.sh). Faults stay off (0 ppm)
+# outside the loss rows' clients.
+gso_segs_saved=""
+gso_max_segs() {  # NS DEV: the link's gso_max_segs
+  ip -n "$1" -d link show dev "$2" | sed -n 's/.* gso_max_segs \([0-9]*\).*/\1/p' | head -n 1
+}
+
+loss_attach() {
+  gso_segs_saved="$(gso_max_segs "$PEER" "$PIF") $(gso_max_segs "$DUT" "$DIF")"
+  ip -n "$PEER" link set dev "$PIF" gso_max_segs 1
+  ip -n "$DUT" link set dev "$DIF" gso_max_segs 1
+  loss_attached=1
+  fault_attach "$PEER" "$PIF" egress "$fault_obj"
+  fault_attach "$PEER" "$PIF" ingress "$fault_obj"
+  loss_prev="0 0 0 0"
+  log "loss rows: tc BPF injector on $PIF (peer) egress and ingress, gso_max_segs 1 (was $gso_segs_saved)"
+}
+
+loss_detach() {
+  (( loss_attached )) || return 0
+  fault_set egress 0 0 0 0
+  fault_set ingress 0 0 0 0
+  fault_detach "$PEER" "$PIF"
+  loss_attached=0
+  local saved
+  read -r -a saved <<<"$gso_segs_saved"
+  [[ -n "${saved[0]:-}" ]] && ip -n "$PEER" link set dev "$PIF" gso_max_segs "${saved[0]}"
+  [[ -n "${saved[1]:-}" ]] && ip -n "$DUT" link set dev "$DIF" gso_max_segs "${saved[1]}"
+  return 0
+}
+
+loss_counts() {  # "TCP dropped" frames so far on egress, then on ingress
+  local dir
+  for dir in egress ingress; do
+    fault_stats "$dir" | tr ' ' '\n' |
+      awk -F= '$1 == "tcp" { t = $2 } $1 ~ /^drop_/ { d += $2 } END { printf "%d %d ", t, d }'
+  done
+}
+
+loss_note() {  # logs what the injector did since the last note
+  local now
+  now=$(loss_counts)
+  log "$(echo "$loss_prev $now" | awk '{ printf "  tc on the peer veth: %d of %d TCP frames toward the dut " \
+    "dropped, %d of %d from it", $6 - $2, $5 - $1, $8 - $4, $7 - $3 }')"
+  loss_prev=$now
+}
+
+# Bulk dut->peer (xtcp sends), bulk peer->dut (xtcp receives), and RR of
+# 16384 B over one connection (each transaction ends in a tail that can be
+# lost), with LOSS_PPM dropped at random each way (burst 1, no every-Nth,
+# no duplicates).
+loss_cases() {  # STACK RUN
+  local dir
+  fault_set egress "$loss_ppm" 1 0 0
+  fault_set ingress "$loss_ppm" 1 0 0
+  for dir in out in; do
+    bulk_case "$1" "$dir" 1 off "$2" "loss=$loss_pct"
+    loss_note
+  done
+  rr_case rr "$1" 1 "$2" 16384 "loss=$loss_pct"
+  loss_note
+  fault_set egress 0 0 0 0
+  fault_set ingress 0 0 0 0
+}
+
 raw_limit() {
   # raw_afxdp.sh brings up its own topology; clear leftovers of crashed runs.
   local ns pid
@@ -389,16 +486,20 @@ write_meta() {
   cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   "$PY" - "$tmp/meta.json" "$(nproc)" "$cpu" "$(uname -r)" "$commit" "$command_line" "$mode" \
       "$runs" "$seconds" "$offload_default_state" "$offload_off_state" "$xtcpd_args_scale" \
-      "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$run_date" <<'PYEOF'
+      "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$run_date" "$loss_pct" "$loss_ppm" <<'PYEOF'
 import json, sys
 (path, nproc, cpu, kernel, commit, cmd, mode, runs, seconds, off_def, off_off, scale_args,
- load0, load1, date) = sys.argv[1:16]
+ load0, load1, date, loss_pct, loss_ppm) = sys.argv[1:18]
 meta = {"benchmark": "compare", "date": date,
         "commit": commit, "command": cmd, "mode": mode, "runs": int(runs), "seconds": int(seconds),
         "machine": {"nproc": int(nproc), "cpu": cpu, "kernel": kernel,
                     "loadavg_start": load0, "loadavg_end": load1},
         "offloads": {"default": off_def, "off": off_off},
         "xtcpd_scale_args": scale_args}
+if int(loss_ppm):
+    meta["loss"] = {"pct_each_way": float(loss_pct), "drop_ppm": int(loss_ppm), "burst": 1, "every": 0,
+                    "dup_ppm": 0, "where": "tc BPF fault_inject on the peer's veth, ingress and egress",
+                    "gso_max_segs": 1, "offloads": "off"}
 json.dump(meta, open(path, "w"))
 PYEOF
 }
@@ -461,6 +562,20 @@ for (( run = 1; run <= runs; run++ )); do
   for n in $scale_conns; do rr_case scale xtcp "$n" "$run"; done
   xtcpd_down
 done
+
+if (( loss_ppm > 0 )); then
+  set_offload off  # equal settings: one frame is one segment for both stacks
+  loss_attach
+  for (( run = 1; run <= runs; run++ )); do
+    log "run $run/$runs: loss $loss_pct % both ways ($loss_ppm ppm), kernel then xtcp"
+    loss_cases kernel "$run"
+    xtcpd_up
+    loss_cases xtcp "$run"
+    xtcpd_down
+  done
+  loss_detach
+  set_offload default
+fi
 
 xtcpd_up
 sleep 1

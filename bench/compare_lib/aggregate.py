@@ -66,7 +66,8 @@ METHOD = [
     "over its valid window (after its 400 ms warm-up).",
     "RR/CRR/scale: `xtcp-perf client --stack kernel` in the peer against `xtcp-perf "
     "server --mode rr` (an echo server) on either stack in the dut; latency is the round "
-    "trip of one 64 B request and its response (CRR: connect to response).",
+    "trip of one 64 B request and its response (CRR: connect to response; the loss rows' "
+    "RR: 16384 B each way).",
     "dut CPU: on-CPU time (user+system, /proc/PID/task/*/schedstat) of the dut's "
     "processes, sampled every 0.1 s and cut to the client's measured window: the "
     "server app for kernel TCP (plus xtcpd for kernel+XDP), xtcpd plus the app for xtcp. Softirq work is counted "
@@ -82,11 +83,26 @@ METHOD = [
     "request; its percentiles are whole milliseconds), `wrk -t 1 -c 50 --latency` "
     "(keep-alive) and `redis-benchmark -c 50 -t ping|set|get --csv` (PING is PING_MBULK). "
     "dut CPU per request covers the client's whole run.",
+    "Loss rows (issue 13, `--loss PCT`, default 1 %, 0 skips them): offloads off, "
+    "gso_max_segs 1 on both veths (one frame is one segment for both stacks), and the tc BPF "
+    "injector (bpf/fault_inject.bpf.c via tests/faults/fault_lib.sh) on the peer's veth, "
+    "ingress and egress, dropping PCT % of the frames each way at random (data and ACKs, "
+    "bursts of 1, no duplicates) while the loss rows' clients run; kernel TCP, then xtcp "
+    "(xtcpd's defaults), in each run: bulk dut->peer (xtcp sends) and peer->dut (xtcp "
+    "receives), 1 stream, and RR 16384 B over 1 connection, where every transaction ends in "
+    "a tail whose loss costs a probe or an RTO. A stall inside a transaction is in its "
+    "latency; only one cut off at the window's end is untimed (the RR stall rule).",
     "Nothing is pinned: with 2 cores, the peer, the dut's app and xtcpd share both.",
 ]
 
 
 def case_label(s):
+    label = _case_label(s)
+    loss = s["params"].get("loss")
+    return label if loss is None else f"{label}, {loss} % loss both ways"
+
+
+def _case_label(s):
     p = s["params"]
     w = s["workload"]
     if w == "bulk":
@@ -156,12 +172,29 @@ def ratio(fig, a, b):
     return x / y if x is not None and y else None
 
 
-def find(figures, workload, metric, **params):
+def _loss_key(v):
+    return None if v is None else str(v)
+
+
+def find(figures, workload, metric, loss=None, **params):
+    """The first figure of WORKLOAD and METRIC whose params match; the loss
+    must match exactly (no loss= asks for a figure without loss)."""
     for f in figures:
         if f["workload"] == workload and f["metric"] == metric and \
+           _loss_key(f["params"].get("loss")) == _loss_key(loss) and \
            all(str(f["params"].get(k)) == str(v) for k, v in params.items()):
             return f
     return None
+
+
+def loss_levels(figures):
+    """The loss params of the loss rows, in order of first appearance."""
+    out = []
+    for f in figures:
+        v = f["params"].get("loss")
+        if v is not None and v not in out:
+            out.append(v)
+    return out
 
 
 def target(name, wanted, measured, ok_fn, note=""):
@@ -217,6 +250,15 @@ def build_targets(figures, raw, idle):
         t.append(target(f"xtcp CPU per transaction, {hi['params']['connections']} / "
                         f"{lo['params']['connections']} connections", "<= 1.15",
                         a / b if a is not None and b else None, lambda r: r <= 1.15, note))
+    for loss in loss_levels(figures):  # issue 13: the same link and the same loss
+        for d in ("out", "in"):
+            f = find(figures, "bulk", "gbps", loss=loss, dir=d, streams=1)
+            t.append(target(f"loss {loss} % both ways: bulk {DIRECTIONS[d]} goodput xtcp/kernel", ">= 1.0",
+                            f and f["ratio"], lambda r: r >= 1.0, "issue 13"))
+        f = find(figures, "rr", "tps", loss=loss)
+        size = f["params"]["size"] if f else 16384
+        t.append(target(f"loss {loss} % both ways: RR {size} B (lost tails) transactions/s xtcp/kernel",
+                        ">= 1.0", f and f["ratio"], lambda r: r >= 1.0, "issue 13"))
     pct = stats([i["pct_of_core"] for i in idle]) if idle else None
     t.append(target("idle xtcpd CPU, % of one core", "< 1", pct and pct["median"], lambda v: v < 1.0,
                     f"{len(idle)} x {idle[0]['seconds']:.0f} s" if idle else "not measured"))

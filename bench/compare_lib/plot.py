@@ -73,7 +73,9 @@ def latency(result, path):
     if not figs:
         return False
     prefix = {"rr": "RR ", "crr": "CRR ", "sockperf": "sockperf "}
-    labels = [prefix[f["workload"]] + f["metric"].replace("_us", "").replace("p999", "p99.9") for f in figs]
+    labels = [prefix[f["workload"]] + f["metric"].replace("_us", "").replace("p999", "p99.9") +
+              (f"\n{f['params']['size']} B, {f['params']['loss']} % loss" if "loss" in f["params"] else "")
+              for f in figs]
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(figs)), 4.5))
     bars(ax, figs, labels)
     ax.set_yscale("log")  # p99.9 can be 100x p50

@@ -36,6 +36,10 @@ REQUIRED = [
     ("redis", "tps", {"test": "PING"}, ("kernel", "xtcp_run")),
     ("redis", "tps", {"test": "SET"}, ("kernel", "xtcp_run")),
     ("redis", "tps", {"test": "GET"}, ("kernel", "xtcp_run")),
+    # The loss rows at compare.sh's default 1 % both ways (issue 13).
+    ("bulk", "gbps", {"dir": "out", "loss": 1}, ("kernel", "xtcp")),
+    ("bulk", "gbps", {"dir": "in", "loss": 1}, ("kernel", "xtcp")),
+    ("rr", "tps", {"loss": 1, "size": 16384}, ("kernel", "xtcp")),
 ]
 
 
