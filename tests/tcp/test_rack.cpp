@@ -145,6 +145,32 @@ TEST_CASE("TLP: after lost ACKs the probe resends the last segment, and its D-SA
   CHECK(v[0].repr.seq == L + 10001);
 }
 
+TEST_CASE("TLP: a lone last segment is probed 40 ms past 2 SRTT, and a D-SACK doubles that wait", "[retransmit][rack][tlp]") {
+  auto c = sack_established();
+  auto d = pattern(2000);
+  // One segment in flight: RFC 8985's 200 ms for the peer's delayed ACK
+  // would put the PTO past the RTO; xtcp starts from Linux's 40 ms.
+  c->send(std::span<const uint8_t>(d).first(1000));
+  REQUIRE(drain(*c, 10).size() == 1);
+  Duration pto = std::max(c->info().srtt * 2, Duration::millis(2)) + Duration::millis(40);
+  REQUIRE(pto < c->info().rto);
+  REQUIRE(c->poll_at() == ms(10) + pto);
+  OutSegment out;
+  REQUIRE(c->poll_transmit(ms(10) + pto, out));
+  CHECK(out.repr.seq == L + 1);
+  CHECK(c->info().tlp_probes == 1);
+  // The original had arrived; the peer was holding its ACK: D-SACK.
+  int64_t t = (ms(10) + pto).us / 1000 + 9;
+  send(*c, t, sack_ack(L + 1001, L + 1, L + 1001));
+  CHECK(c->info().dsacks == 1);
+  CHECK(c->info().rto_count == 0);
+  // The next lone segment waits 80 ms past 2 SRTT before its probe.
+  c->send(std::span<const uint8_t>(d).subspan(1000));
+  REQUIRE(drain(*c, t).size() == 1);
+  Duration pto2 = std::max(c->info().srtt * 2, Duration::millis(2)) + Duration::millis(80);
+  CHECK(c->poll_at() == ms(t) + pto2);
+}
+
 TEST_CASE("TLP in recovery: when the ACKs after a retransmission are lost, the hole is probed, not timed out", "[retransmit][rack][tlp]") {
   auto c = sack_established();
   auto d = pattern(8000);

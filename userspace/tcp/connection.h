@@ -338,6 +338,10 @@ class Connection {
   bool tlp_in_flight_ = false;  // RFC 8985 7.4 TLP episode
   bool tlp_retrans_ = false;    // the probe was a retransmission
   bool tlp_in_recovery_ = false;  // sent in recovery: no response owed
+  bool tlp_lone_ = false;         // probed a flight of one segment
+  // RFC 8985 7.2 WCDelAckT as learnt from D-SACKs (connection_rack.cpp),
+  // from Linux's 40 ms delayed-ACK minimum.
+  Duration peer_delack_ = Duration::millis(40);
   wire::SeqNumber tlp_end_;     // SND.NXT after the probe
   uint32_t ack_delivered_ = 0;  // bytes this ACK acknowledged or SACKed
   // PRR (RFC 6937 3): RecoverFS, prr_delivered, prr_out, and what this

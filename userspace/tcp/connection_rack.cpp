@@ -12,7 +12,14 @@ using wire::SeqNumber;
 using wire::TcpRepr;
 
 namespace {
-// RFC 8985 7.2: WCDelAckT, the worst-case delayed-ACK time of the peer.
+// RFC 8985 7.2 WCDelAckT, the peer's worst-case delayed-ACK time, added to
+// the PTO of a flight of one segment. RFC 8985 recommends 200 ms, which on
+// a path whose RTO is its 200 ms floor means no probe at all: a lost last
+// segment of a response always waited for the RTO. xtcp starts at Linux's
+// delayed-ACK minimum (TCP_ATO_MIN, 40 ms: Connection::peer_delack_) and
+// doubles it, up to the 200 ms, whenever a D-SACK shows that such a probe
+// was not needed (the peer was only holding its ACK); the cost of a wrong
+// guess is one duplicate segment.
 constexpr Duration kWorstCaseDelayedAck = Duration::millis(200);
 // The PTO's floor, Linux's TCP_TIMEOUT_MIN (a timer finer than this mostly
 // fires on ACKs still in flight).
@@ -34,8 +41,10 @@ void Connection::rack_after_ack(const TcpRepr& seg, Instant now) {
     ++stats_.dsacks;
     if (tlp_in_flight_ && tlp_retrans_) {
       // RFC 8985 7.4: a D-SACK for the probe shows it was not needed. It
-      // says nothing about reordering: the reordering window stays.
+      // says nothing about reordering: the reordering window stays. For a
+      // lone segment it shows the peer delays its ACKs longer than assumed.
       tlp_in_flight_ = false;
+      if (tlp_lone_) peer_delack_ = std::min(peer_delack_ * 2, kWorstCaseDelayedAck);
     } else {
       rack_.on_dsack(snd_.una, snd_.max);
     }
@@ -122,7 +131,7 @@ bool Connection::arm_probe_timer(Instant now) {
                   rack_.lost_bytes() == 0 && is_synchronized(state_);
   if (!probe_ok) return false;
   Duration pto = std::max(rtt_.srtt() * 2, kMinPto);
-  if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + kWorstCaseDelayedAck;
+  if (snd_.max - snd_.una <= static_cast<int32_t>(seg_mss())) pto = pto + peer_delack_;
   Instant at = now + pto;
   if (pto >= rtt_.rto()) return false;
   // Restarted after new data (7.2), but never later than a running RTO.
@@ -198,6 +207,7 @@ bool Connection::emit_probe(Instant now, OutSegment& out) {
   tlp_in_flight_ = true;
   tlp_retrans_ = rtx;
   tlp_in_recovery_ = in_recovery_;
+  tlp_lone_ = snd_.max - snd_.una <= static_cast<int32_t>(seg_mss());
   tlp_end_ = snd_.max;
   after_send(now, seq, seq_len, rtx);
   return true;
