@@ -343,6 +343,7 @@ class Connection {
   // from Linux's 40 ms delayed-ACK minimum.
   Duration peer_delack_ = Duration::millis(40);
   wire::SeqNumber tlp_end_;     // SND.NXT after the probe
+  wire::SeqNumber tlp_seq_;     // the probe's first sequence number
   uint32_t ack_delivered_ = 0;  // bytes this ACK acknowledged or SACKed
   // PRR (RFC 6937 3): RecoverFS, prr_delivered, prr_out, and what this
   // ACK's sndcnt still allows.

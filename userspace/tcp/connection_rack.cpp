@@ -39,7 +39,8 @@ bool Connection::is_dsack(const TcpRepr& seg) const {
 void Connection::rack_after_ack(const TcpRepr& seg, Instant now) {
   if (is_dsack(seg)) {
     ++stats_.dsacks;
-    if (tlp_in_flight_ && tlp_retrans_) {
+    const wire::SackBlock& d = seg.options.sack_blocks()[0];
+    if (tlp_in_flight_ && tlp_retrans_ && d.left <= tlp_seq_ && tlp_seq_ < d.right) {
       // RFC 8985 7.4: a D-SACK for the probe shows it was not needed. It
       // says nothing about reordering: the reordering window stays. For a
       // lone segment it shows the peer delays its ACKs longer than assumed.
@@ -209,6 +210,7 @@ bool Connection::emit_probe(Instant now, OutSegment& out) {
   tlp_in_recovery_ = in_recovery_;
   tlp_lone_ = snd_.max - snd_.una <= static_cast<int32_t>(seg_mss());
   tlp_end_ = snd_.max;
+  tlp_seq_ = seq;
   after_send(now, seq, seq_len, rtx);
   return true;
 }
