@@ -35,21 +35,28 @@ rc=0
 # The shim itself without a daemon: TCP over loopback still works (kernel
 # TCP) and the shim says once why.
 if command -v socat >/dev/null 2>&1; then
-  port=$((20000 + $$ % 20000))
-  XTCP_SOCKET="$T/none.sock" LD_PRELOAD="$B/libxtcp-preload.so" \
-    socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$T/got,creat" 2> "$T/srv.err" &
-  srv=$!
-  i=0
-  until ss -Hltn "sport = :$port" | grep -q LISTEN; do
-    [ $i -lt 50 ] || { kill $srv; fail "socat under the shim did not listen: $(cat "$T/srv.err")"; }
-    sleep 0.1; i=$((i + 1))
+  # The port may be taken (it lies in the ephemeral range other tests'
+  # connections use): a server that exits before listening tries the next.
+  port=$((20000 + $$ % 20000)) tries=0 srv=""
+  while [ -z "$srv" ]; do
+    [ $tries -lt 5 ] || fail "socat under the shim did not listen on 5 ports: $(cat "$T/srv.err")"
+    port=$((port + tries)) tries=$((tries + 1))
+    XTCP_SOCKET="$T/none.sock" LD_PRELOAD="$B/libxtcp-preload.so" \
+      socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$T/got,creat" 2> "$T/srv.err" &
+    srv=$!
+    i=0
+    until ss -Hltn "sport = :$port" | grep -q LISTEN; do
+      kill -0 $srv 2>/dev/null || { srv=""; break; }
+      [ $i -lt 50 ] || { kill $srv 2>/dev/null || true; fail "socat under the shim did not listen: $(cat "$T/srv.err")"; }
+      sleep 0.1; i=$((i + 1))
+    done
   done
   head -c 100000 /dev/urandom > "$T/sent"
   XTCP_SOCKET="$T/none.sock" LD_PRELOAD="$B/libxtcp-preload.so" \
     timeout 10 socat -u "OPEN:$T/sent" "TCP:127.0.0.1:$port" 2> "$T/cli.err" || fail "client: $(cat "$T/cli.err")"
   i=0
   while kill -0 $srv 2>/dev/null; do
-    [ $i -lt 50 ] || { kill $srv; fail "socat server did not finish"; }
+    [ $i -lt 50 ] || { kill $srv 2>/dev/null || true; fail "socat server did not finish"; }
     sleep 0.1; i=$((i + 1))
   done
   cmp -s "$T/sent" "$T/got" || fail "loopback bytes differ under the shim"
