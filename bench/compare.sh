@@ -67,6 +67,8 @@ case "$mode" in
          scale_conns="1 1000"; idle_runs=1; idle_seconds=3
          raw_args=(--runs 3 --seconds 1 --sizes 1514) ;;
   smoke) def_runs=1; def_seconds=1; streams="1"; offloads="default"; xdp_bulk=1
+         # shellcheck disable=SC2034  # read by compare_lib/apps.sh: no 10,000-client row
+         apps_many_clients=0
          scale_conns="100"; idle_runs=1; idle_seconds=1
          raw_args=(--runs 1 --seconds 1 --sizes 1514) ;;
 esac

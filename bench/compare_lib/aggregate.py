@@ -81,7 +81,9 @@ METHOD = [
     "redis-server (no persistence) in the dut, on kernel TCP or the same binary and "
     "configuration under `xtcp-run`; in the peer `ab -c 50 -t S` (a connection per "
     "request; its percentiles are whole milliseconds), `wrk -t 1 -c 50 --latency` "
-    "(keep-alive) and `redis-benchmark -c 50 -t ping|set|get --csv` (PING is PING_MBULK). "
+    "(keep-alive), `redis-benchmark -c 50 -t ping|set|get --csv` (PING is PING_MBULK) and "
+    "`redis-benchmark -c 10000 -t ping` (not in --smoke; xtcpd runs with its defaults, which "
+    "allow 8192 connections per app). "
     "dut CPU per request covers the client's whole run.",
     "Loss rows (issue 13, `--loss PCT`, default 1 %, 0 skips them): offloads off, "
     "gso_max_segs 1 on both veths (one frame is one segment for both stacks), and the tc BPF "

@@ -4,13 +4,14 @@
 # clients in the peer (the figures users quote):
 #   nginx + ab   CRR, keep-alive off: connections/s and latency
 #   nginx + wrk  keep-alive: requests/s and latency
-#   redis-server + redis-benchmark: PING, SET, GET at 50 clients
+#   redis-server + redis-benchmark: PING, SET, GET at 50 clients, and PING
+#                at 10,000 clients (apps_many_clients; 0 skips it, --smoke)
 # Uses compare.sh's start_bg, wait_listen, measure, log, $tmp, $DUT, $PEER,
 # $DUT4, $sock, $build and $seconds.
 
 ports_kernel_nginx=8101 ports_run_nginx=8102 ports_kernel_redis=6401 ports_run_redis=6402
 k_nginx="" k_redis="" r_nginx="" r_redis=""
-apps_clients=50
+apps_clients=50 apps_many_clients=${apps_many_clients:-10000}
 
 # One nginx configuration per port: a 64 B body, no logging, keep-alive
 # without a request limit (wrk's connections must not be closed under it).
@@ -114,4 +115,10 @@ apps_cases() {  # STACK RUN
     measure redis "$1" "$2" "test=$t clients=$apps_clients" "$pids" $(( seconds * 10 + 30 )) \
       redis-benchmark -h "$DUT4" -p "$redis" -c "$apps_clients" -n "$requests" -t "${t,,}" --csv
   done
+  # Many clients (issue 17's 10,000): each of them sends a few requests.
+  if (( apps_many_clients > 0 )); then
+    requests=$(( apps_many_clients * 5 > seconds * 25000 ? apps_many_clients * 5 : seconds * 25000 ))
+    measure redis "$1" "$2" "test=PING clients=$apps_many_clients" "$pids" $(( seconds * 5 + 30 )) \
+      redis-benchmark -h "$DUT4" -p "$redis" -c "$apps_many_clients" -n "$requests" -t ping --csv
+  fi
 }
