@@ -20,7 +20,7 @@ usage: bench/compare.sh [--quick | --smoke] [--runs N] [--seconds S] [--out DIR]
                         [--loss PCT]
   (default)     full set: 5 runs x 5 s per case, about 20 minutes
   --quick       reduced set: 3 runs x 2 s, 1 stream, no kernel+XDP case, scale 1
-                and 1000, under 3 minutes
+                and 1000, about 10 minutes
   --smoke       one 1 s run per workload (CI: checks that each produced a figure)
   --runs N      runs per case (overrides the mode's)
   --seconds S   length of each run (overrides the mode's)

@@ -387,7 +387,7 @@ def write_results_md(path, result, header, rows, pngs):
         f"* raw data: `bench/results/{os.path.basename(result['file'])}`",
         "",
         "Rerun: `sudo bench/compare.sh` (full, about 20 minutes) or "
-        "`sudo bench/compare.sh --quick` (under 3 minutes); `./vm-scripts/demo.sh` "
+        "`sudo bench/compare.sh --quick` (about 10 minutes); `./vm-scripts/demo.sh` "
         "installs, builds and runs the quick set on a fresh machine.",
         "",
         md_table(header, rows),
