@@ -151,35 +151,31 @@ transfer_out() {  # ADDR PORT
   return 0
 }
 
-# Reference: the dut's kernel TCP sends (a port xtcpd does not steer).
-transfer_kout() {  # ADDR PORT
-  e2e_bg kdut timeout "$CELL_TIMEOUT" ip netns exec "$DUT" socat -u "OPEN:$T/in" "TCP-LISTEN:$2,reuseaddr"
+# Reference cells on the dut's kernel TCP (a port xtcpd does not steer):
+# a socat in the dut listens, one in the peer connects; the addresses say
+# which way the file goes.
+transfer_kernel() {  # PORT DUT_FROM DUT_TO PEER_FROM PEER_TO WHAT
+  e2e_bg kdut timeout "$CELL_TIMEOUT" ip netns exec "$DUT" socat -u "$2" "$3"
   _k=$LAST_PID _i=0
-  until ip netns exec "$DUT" ss -Hltn "sport = :$2" | grep -q LISTEN; do
-    [ $_i -lt 50 ] || e2e_fail "the dut's kernel socat does not listen on $2"
+  until ip netns exec "$DUT" ss -Hltn "sport = :$1" | grep -q LISTEN; do
+    [ $_i -lt 50 ] || e2e_fail "the dut's kernel socat does not listen on $1"
     sleep 0.1; _i=$((_i + 1))
   done
   T0=$(e2e_now)
-  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "TCP:$1:$2" "CREATE:$T/out"
-  e2e_expect_ok "peer socat <- kernel $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
+  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "$4" "$5"
+  e2e_expect_ok "peer socat $6" "$LAST_PID" "$CELL_TIMEOUT"
   e2e_expect_ok "dut kernel socat" "$_k" 20
   T1=$(e2e_now)
 }
 
-# Reference: the peer sends to the dut's kernel TCP (a port xtcpd does not
-# steer).
+# The dut's kernel sends (the reference for out).
+transfer_kout() {  # ADDR PORT
+  transfer_kernel "$2" "OPEN:$T/in" "TCP-LISTEN:$2,reuseaddr" "TCP:$1:$2" "CREATE:$T/out" "<- kernel $1 $2"
+}
+
+# The peer sends to the dut's kernel (the reference for in).
 transfer_kin() {  # ADDR PORT
-  e2e_bg kdut timeout "$CELL_TIMEOUT" ip netns exec "$DUT" socat -u "TCP-LISTEN:$2,reuseaddr" "CREATE:$T/out"
-  _k=$LAST_PID _i=0
-  until ip netns exec "$DUT" ss -Hltn "sport = :$2" | grep -q LISTEN; do
-    [ $_i -lt 50 ] || e2e_fail "the dut's kernel socat does not listen on $2"
-    sleep 0.1; _i=$((_i + 1))
-  done
-  T0=$(e2e_now)
-  e2e_bg peer timeout "$CELL_TIMEOUT" ip netns exec "$PEER" socat -u "OPEN:$T/in" "TCP:$1:$2"
-  e2e_expect_ok "peer socat -> kernel $1 $2" "$LAST_PID" "$CELL_TIMEOUT"
-  e2e_expect_ok "dut kernel socat" "$_k" 20
-  T1=$(e2e_now)
+  transfer_kernel "$2" "TCP-LISTEN:$2,reuseaddr" "CREATE:$T/out" "OPEN:$T/in" "TCP:$1:$2" "-> kernel $1 $2"
 }
 
 # Background: one timestamped `xtcpctl conns --json` line every 0.2 s.
